@@ -1,0 +1,322 @@
+"""Turn scraped pages and PDF text into clean paragraphs that remember their offsets.
+
+Every character of a cleaned paragraph maps back to a character of the source
+file (``Paragraph.offsets``), so any span of clean text can be cited as an exact
+span of the original.  What is dropped: cookie and browser notices, share/comment
+widgets, site navigation after the article, calendars, PDF page numbers, footnote
+lines and glued footnote markers ("dashboard4").  What is kept but labelled:
+reader comments (section "comments").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa.loaders import RawDocument
+from qa.models import Section, Segment
+from qa.sentences import split_sentences
+
+# Lines that are boilerplate wherever they appear (matched against the stripped line).
+_BOILERPLATE = [
+    re.compile(p, re.I)
+    for p in (
+        r"\bcookies?\b.*\b(policy|consent|enable|disabled|agree|browsing|experience|allow)\b",
+        r"^cookie (policy|notice|settings|preferences)",
+        r"^your browser (is no longer supported|is out of date|appears)",
+        r"upgrade to a newer version|recommend you upgrade",
+        r"^(learn|read|find out) more\.?$",
+        r"^(add|post|leave) (your|a) comment\.?$",
+        r"^have your say\.?$",
+        r"^you must (sign|log) in to (make|post|leave) a comment",
+        r"^please remember that the submission of any material",
+        r"^links may be included in your comments",
+        r"^unsuitable or offensive\? report this comment$",
+        r"^[•·*-]?\s*(comment|share|tweet|email|print)\s*$",
+        r"^this site is intended for health professionals only$",
+        r"^(sign in|log in|register|subscribe)( now)?\.?$",
+        r"^(skip to (main )?content|back to top|advertisement)$",
+        r"\bmore\s*>\s*$",
+        r"^(mon|tue|wed|thu|fri|sat|sun)(\s+(mon|tue|wed|thu|fri|sat|sun)){3,}$",
+        r"^(\d{1,2}\s+){4,}\d{1,2}$",  # calendar rows
+    )
+]
+
+# The article is over once one of these appears (only looked for after the first paragraph).
+_TAIL = re.compile(
+    r"^(add your comment|have your say|you must (sign|log) in to (make|post) a comment|"
+    r"related (articles|stories)|latest news|more from this section)\.?$",
+    re.I,
+)
+# Start of the reader comments.
+_COMMENTS_START = re.compile(r"^(readers'?|reader|user)?\s*comments?\s*(\(\d+\))?:?$", re.I)
+# "Jane Doe   01/03/2017 at 18:21" - a comment's byline.
+_COMMENT_BYLINE = re.compile(r"^\S.{1,80}?\s{2,}\d{1,2}/\d{1,2}/\d{2,4}(\s+at\s+\d{1,2}:\d{2})?$")
+_BULLET = re.compile(r"^([•●▪◦‣∙·*–-]+)\s*")
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+_URL = re.compile(r"https?://|www\.\S|\S+@\S+\.\w+|^@\w+$")
+
+# PDF leftovers, only looked for in hard-wrapped (PDF-like) text.
+_PDF_JUNK = [
+    re.compile(p, re.I)
+    for p in (
+        r"^\d{1,3}$",  # page numbers and orphan footnote numbers
+        r"^[●•▪◦]+$",  # bullet glyphs on their own line
+        r"^\(accessed [^)]*\)$",
+        r"^\(p+\.\s*[\d\-–, ]+\)$",
+    )
+]
+# A footnote number glued to the word or punctuation before it: "dashboard4 for",
+# "improvement.5", "needed”.9", "health”15".  Not "Covid-19", "£2.4", "2017/18".
+_FOOTNOTE_MARK = re.compile(
+    r"(?:(?<=[a-z%])|(?<=[a-z)”’\"][.,;:])|(?<=[)”’])|(?<=\b\d{4}[.,]))\d{1,2}(?=[\s.,;:)]|$)"
+)
+
+
+@dataclass
+class Paragraph:
+    section: Section
+    group: int  # chunks never cross groups (one reader comment is one group)
+    text: str
+    offsets: list[int]  # offsets[i] = index in the source text of text[i]
+    list_item: bool = False
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+@dataclass
+class Sentence:
+    section: Section
+    group: int
+    text: str  # clean text, what answers show
+    start: int  # span in the source text, what citations quote
+    end: int
+
+
+@dataclass
+class CleanDocument:
+    doc_id: str
+    source: str
+    title: str
+    raw_text: str
+    sha256: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+    @property
+    def segments(self) -> list[Segment]:
+        return [
+            Segment(start=p.offsets[0], end=p.offsets[-1] + 1, section=p.section)
+            for p in self.paragraphs
+        ]
+
+    def sentences(self) -> list[Sentence]:
+        out: list[Sentence] = []
+        for p in self.paragraphs:
+            for span in split_sentences(p.text):
+                start, end = p.raw_span(span.start, span.end)
+                out.append(Sentence(p.section, p.group, p.text[span.start : span.end], start, end))
+        return out
+
+    def body_text(self) -> str:
+        return " ".join(p.text for p in self.paragraphs if p.section == "body")
+
+
+@dataclass
+class _Line:
+    start: int  # content span in the source (stripped, bullet removed)
+    end: int
+    text: str
+    kind: str = "text"  # text | blank | junk
+    section: Section = "body"
+    group: int = 0
+    bullet: bool = False
+
+
+def _split_lines(raw: str) -> list[_Line]:
+    lines = []
+    pos = 0
+    for chunk in raw.split("\n"):
+        start, end = pos, pos + len(chunk)
+        pos = end + 1
+        while start < end and raw[start].isspace():
+            start += 1
+        while end > start and raw[end - 1].isspace():
+            end -= 1
+        line = _Line(start, end, raw[start:end])
+        if not line.text:
+            line.kind = "blank"
+        lines.append(line)
+    return lines
+
+
+def _is_hard_wrapped(lines: list[_Line]) -> bool:
+    """PDF-to-text output breaks lines mid-sentence; scraped pages break per paragraph."""
+    texts = [ln for ln in lines if ln.kind == "text"]
+    if len(texts) < 10:
+        return False
+    wrapped = sum(
+        1
+        for a, b in zip(lines, lines[1:], strict=False)
+        if a.kind == "text" and b.kind == "text" and not _TERMINAL.search(a.text) and b.text[:1].islower()
+    )
+    return wrapped / len(texts) >= 0.1
+
+
+def clean_document(doc: RawDocument) -> CleanDocument:
+    lines = _split_lines(doc.text)
+    wrapped = _is_hard_wrapped(lines)
+
+    for ln in lines:
+        if ln.kind == "blank":
+            continue
+        if any(p.search(ln.text) for p in _BOILERPLATE):
+            ln.kind = "junk"
+        elif wrapped and (any(p.match(ln.text) for p in _PDF_JUNK) or _URL.search(ln.text)):
+            ln.kind = "junk"
+
+    if wrapped:
+        _drop_pdf_footnotes(lines)
+
+    texts = [i for i, ln in enumerate(lines) if ln.kind == "text"]
+    first_para = next((i for i in texts if len(lines[i].text) >= 120), texts[0] if texts else 0)
+
+    # After the article: comment forms, "latest news", calendars... drop everything.
+    for i, ln in enumerate(lines):
+        if i > first_para and ln.kind != "blank" and _TAIL.match(ln.text):
+            for ln in lines[i:]:
+                ln.kind = "junk" if ln.kind == "text" else ln.kind
+            break
+    # Unmatched junk before the title (taglines, dates) on scraped pages.
+    title_idx = _find_title(lines, first_para, wrapped)
+    if not wrapped:
+        for ln in lines[:title_idx]:
+            if ln.kind == "text":
+                ln.kind = "junk"
+
+    _mark_comments(lines)
+    for ln in lines:
+        m = _BULLET.match(ln.text) if ln.kind == "text" else None
+        if m and len(m.group(1)) < len(ln.text):
+            ln.bullet = True
+            ln.start += m.end()
+            ln.text = ln.text[m.end() :]
+
+    title = lines[title_idx].text if title_idx < len(lines) and lines[title_idx].kind == "text" else doc.doc_id
+    paragraphs = _build_paragraphs(doc.text, lines, wrapped)
+    return CleanDocument(doc.doc_id, doc.source, _squash(title), doc.text, doc.sha256, paragraphs)
+
+
+def _drop_pdf_footnotes(lines: list[_Line]) -> None:
+    # "10 Research from the HFMA shows ..." followed by a line with a URL: a footnote.
+    for i, ln in enumerate(lines):
+        if ln.kind != "text" or not re.match(r"^\d{1,2}\s+\S", ln.text):
+            continue
+        nxt = next((x for x in lines[i + 1 :] if x.kind != "blank"), None)
+        if _URL.search(ln.text) or (nxt is not None and _URL.search(nxt.text)):
+            ln.kind = "junk"
+
+
+def _find_title(lines: list[_Line], first_para: int, wrapped: bool) -> int:
+    before = [i for i in range(first_para) if lines[i].kind == "text" and re.search(r"[A-Za-z]{3}", lines[i].text)]
+    if not before:
+        return first_para
+    # PDFs open with the title; pages have banners first and the headline right before the text.
+    return before[0] if wrapped else before[-1]
+
+
+def _mark_comments(lines: list[_Line]) -> None:
+    in_comments = False
+    group = 0
+    for ln in lines:
+        if ln.kind == "blank":
+            continue
+        starts = ln.kind == "text" and _COMMENTS_START.match(ln.text)
+        byline = ln.kind == "text" and _COMMENT_BYLINE.match(ln.text)
+        if starts or byline:
+            in_comments = True
+            group += 1
+            if starts:
+                ln.kind = "junk"  # the "Readers' comments (6)" heading itself
+        elif in_comments and ln.kind == "text" and ln.text.startswith("•"):
+            group += 1  # a new bulleted comment
+        elif in_comments and ln.kind == "junk":
+            group += 1  # "Report this comment" closes one
+        if in_comments:
+            ln.section = "comments"
+            ln.group = group
+
+
+def _build_paragraphs(raw: str, lines: list[_Line], wrapped: bool) -> list[Paragraph]:
+    paragraphs: list[list[_Line]] = []
+    prev: _Line | None = None
+    for ln in lines:
+        if ln.kind != "text":
+            continue
+        if prev is not None and _continues(raw, prev, ln, wrapped) and paragraphs:
+            paragraphs[-1].append(ln)
+        else:
+            paragraphs.append([ln])
+        prev = ln
+    out = []
+    for group in paragraphs:
+        para = _join(raw, group)
+        if para is not None:
+            out.append(para)
+    return out
+
+
+def _continues(raw: str, prev: _Line, ln: _Line, wrapped: bool) -> bool:
+    if ln.section != prev.section or ln.group != prev.group or ln.bullet:
+        return False
+    if _BULLET.match(ln.text) or _COMMENT_BYLINE.match(prev.text):
+        return False
+    if _TERMINAL.search(prev.text):
+        return False
+    if prev.text.endswith("-") or ln.text[:1].islower():
+        return True
+    # Hard-wrapped text: a long line without final punctuation runs on.
+    if wrapped and re.match(r"^\d{1,2}\s+[A-Z]", ln.text):
+        return False  # a numbered list item
+    adjacent = raw.count("\n", prev.end, ln.start) == 1  # no blank line between
+    return wrapped and len(prev.text) >= 60 and adjacent
+
+
+def _join(raw: str, group: list[_Line]) -> Paragraph | None:
+    chars: list[str] = []
+    offsets: list[int] = []
+    for k, ln in enumerate(group):
+        if k:
+            prev = group[k - 1]
+            if not (prev.text.endswith("-") and ln.text[:1].islower()):
+                chars.append(" ")
+                offsets.append(prev.end)  # the line break itself
+        for i in range(ln.start, ln.end):
+            ch = raw[i]
+            if ch.isspace():
+                if chars and chars[-1] == " ":
+                    continue
+                ch = " "
+            chars.append(ch)
+            offsets.append(i)
+    text = "".join(chars)
+    keep = [True] * len(text)
+    for m in _FOOTNOTE_MARK.finditer(text):
+        for i in range(m.start(), m.end()):
+            keep[i] = False
+    chars2, offs2 = [], []
+    for ch, off, k in zip(text, offsets, keep, strict=True):
+        if k and not (ch == " " and (not chars2 or chars2[-1] == " ")):
+            chars2.append(ch)
+            offs2.append(off)
+    while chars2 and chars2[-1] == " ":
+        chars2.pop()
+        offs2.pop()
+    if not chars2:
+        return None
+    first = group[0]
+    return Paragraph(first.section, first.group, "".join(chars2), offs2, list_item=first.bullet)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,83 @@
+"""Public data contract: what `qa ask --json`, `qa search --json` and the API return."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Section = Literal["body", "comments"]
+
+
+class Citation(BaseModel):
+    """One numbered source behind an answer sentence.
+
+    ``source_text[start:end] == text`` and ``source_text[quote_start:quote_end] == quote``
+    hold exactly, where ``source_text`` is the source file decoded as UTF-8.
+    """
+
+    n: int = Field(description="the number used by the [n] marker in the answer")
+    doc_id: str
+    source: str = Field(description="path of the source file, relative to the repository")
+    title: str
+    section: Section = Field(description="'comments' marks a reader comment, not the article")
+    text: str = Field(description="the retrieved passage, verbatim from the source file")
+    start: int
+    end: int
+    quote: str = Field(description="the cited sentence, verbatim from the source file")
+    quote_start: int
+    quote_end: int
+    score: float
+
+
+class Answer(BaseModel):
+    """A short extractive answer; every sentence ends with a [n] marker."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class SearchHit(BaseModel):
+    """One ranked passage."""
+
+    rank: int
+    doc_id: str
+    source: str
+    title: str
+    section: Section
+    text: str = Field(description="the passage, verbatim from the source file")
+    start: int
+    end: int
+    score: float = Field(description="fused retrieval score (higher is better)")
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+
+class SearchResult(BaseModel):
+    query: str
+    hits: list[SearchHit]
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class Segment(BaseModel):
+    """A kept stretch of a source file (boilerplate between segments is dropped)."""
+
+    start: int
+    end: int
+    section: Section
+
+
+class SourceDocument(BaseModel):
+    """An indexed document: its original text plus the parts that were kept."""
+
+    doc_id: str
+    source: str
+    title: str
+    text: str = Field(description="the source file's text; citation offsets index into it")
+    segments: list[Segment]
+    duplicates: list[str] = Field(
+        default_factory=list, description="sources dropped as near-duplicates of this one"
+    )

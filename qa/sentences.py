@@ -1,0 +1,57 @@
+"""Rule-based sentence splitting with character offsets.
+
+A small regex splitter instead of a library: NLTK's punkt needs a data download,
+and pysbd is slow and unmaintained.  It only has to be right on edited prose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Lower-cased tokens that end with a full stop but do not end a sentence.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "rt", "hon", "gen", "col", "lt",
+    "e.g", "i.e", "etc", "vs", "cf", "al", "no", "nos", "vol", "pp", "p", "fig", "inc", "ltd",
+    "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "dec", "approx", "est", "dept",
+}
+
+# A candidate end: terminal punctuation, optional closing quotes/brackets, then space.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
+_NEXT_START = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9£$€•]")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans of ``text`` with surrounding whitespace trimmed."""
+    spans: list[Span] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if not _NEXT_START.match(text, end):
+            continue
+        word = re.search(r"(\S+)$", text[start : match.start() + 1])
+        token = word.group(1).lower().rstrip(".").lstrip("(\"'“‘") if word else ""
+        if match.group(0).startswith(".") and (
+            token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token)  # initials: "J. Smith"
+        ):
+            continue
+        _append(spans, text, start, end)
+        start = end
+    _append(spans, text, start, len(text))
+    return spans
+
+
+def _append(spans: list[Span], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append(Span(start, end))
