@@ -68,7 +68,7 @@ def content_words(text: str) -> list[str]:
     return kept
 
 
-def _message_text(content: Any) -> str:
+def message_text(content: Any) -> str:
     """Plain text of a chat message: a string, or OpenAI-style content parts."""
     if isinstance(content, str):
         return content
@@ -88,7 +88,7 @@ def make_standalone(question: str, history: Iterable[Mapping[str, Any]] = ()) ->
     """
     question = question.strip()
     user_turns = [
-        _message_text(turn.get("content")).strip()
+        message_text(turn.get("content")).strip()
         for turn in history
         if turn.get("role") == "user"
     ]

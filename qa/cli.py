@@ -1,0 +1,155 @@
+"""The `qa` command line: a thin layer that turns domain errors into clean messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from qa.config import Settings
+from qa.errors import QAError
+
+
+def _settings(**overrides) -> Settings:
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValueError as exc:  # pydantic ValidationError
+        raise click.UsageError(str(exc)) from exc
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+def _emit_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qa")
+def main() -> None:
+    """Ask questions about a folder of documents; every answer cites its exact source span."""
+
+
+@main.command()
+@click.option("--seeds", "seeds_dir", type=click.Path(path_type=Path), help="corpus folder [seeds]")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="index folder [index]")
+@click.option("--rebuild", is_flag=True, help="re-embed everything, ignoring cached vectors")
+@click.option("--json", "as_json", is_flag=True, help="print the build report as JSON")
+@click.option("--quiet", "-q", is_flag=True, help="no progress output")
+def index(seeds_dir, index_dir, rebuild, as_json, quiet) -> None:
+    """Build or update the index (only new or changed files are embedded)."""
+    from qa.indexing import build_index
+
+    settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir)
+    try:
+        report = build_index(settings, progress=not quiet, rebuild=rebuild)
+    except QAError as exc:
+        _fail(exc)
+    if as_json:
+        _emit_json(report.to_dict())
+        return
+    state = "up to date" if report.up_to_date else "built"
+    click.echo(
+        f"index {state} in {report.index_dir}/: {report.indexed_documents} documents, "
+        f"{report.passages} passages ({report.embedded_passages} embedded, "
+        f"{report.reused_passages} reused) in {report.seconds:.1f}s"
+    )
+    for d in report.duplicates:
+        click.echo(f"  skipped {d['dropped']}: near-duplicate of {d['kept']} ({d['containment']:.0%} overlap)")
+
+
+def _load_engine(index_dir):
+    from qa.engine import Engine
+
+    return Engine.load(_settings(index_dir=index_dir))
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="JSON output; without QUESTION, one question per stdin line")
+@click.option("-k", "top_k", type=int, default=None, help="passages to retrieve [5]")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="index folder [index]")
+def ask(question, as_json, top_k, index_dir) -> None:
+    """Answer QUESTION in a few sentences, each citing its source."""
+    if question is None and not as_json:
+        raise click.UsageError('give a question, e.g. qa ask "What is an ACO?", or use --json to read stdin')
+    try:
+        engine = _load_engine(index_dir)
+        if question is not None:
+            answer = engine.ask(question, top_k)
+            if as_json:
+                _emit_json(answer.model_dump())
+            else:
+                _print_answer(answer)
+            return
+    except QAError as exc:
+        _fail(exc)
+    failures = 0
+    for line in sys.stdin:  # batch: one JSON object per input line, errors included
+        if not line.strip():
+            continue
+        try:
+            _emit_json(engine.ask(line.rstrip("\n"), top_k).model_dump())
+        except QAError as exc:
+            failures += 1
+            _emit_json({"question": line.rstrip("\n"), "error": {"type": type(exc).__name__, "message": str(exc)}})
+        sys.stdout.flush()
+    if failures:
+        sys.exit(1)
+
+
+def _print_answer(answer) -> None:
+    width = min(100, click.get_terminal_size()[0] if hasattr(click, "get_terminal_size") else 100)
+    click.echo(textwrap.fill(answer.answer, width=width))
+    if not answer.citations:
+        return
+    click.echo("\nSources:")
+    for c in answer.citations:
+        label = "  (reader comment)" if c.section == "comments" else ""
+        click.echo(f" [{c.n}] {c.title} - {c.source}:{c.quote_start}-{c.quote_end}{label}")
+        snippet = " ".join(c.quote.split())
+        if len(snippet) > 160:
+            snippet = snippet[:157] + "..."
+        click.echo(textwrap.indent(textwrap.fill(f"“{snippet}”", width=width - 6), "      "))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+@click.option("-k", "k", type=int, default=5, show_default=True, help="passages to return")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="index folder [index]")
+def search(query, as_json, k, index_dir) -> None:
+    """Show the passages ranked for QUERY."""
+    try:
+        result = _load_engine(index_dir).search(query, k)
+    except QAError as exc:
+        _fail(exc)
+    if as_json:
+        _emit_json(result.model_dump())
+        return
+    for hit in result.hits:
+        label = " (reader comment)" if hit.section == "comments" else ""
+        click.echo(f"{hit.rank:>2}. {hit.score:.3f}  {hit.source}:{hit.start}-{hit.end}{label}")
+        text = " ".join(hit.text.split())
+        click.echo(textwrap.indent(textwrap.fill(text[:300] + ("..." if len(text) > 300 else ""), 94), "    "))
+
+
+@main.command()
+@click.option("--host", default=None, help="bind address [127.0.0.1]")
+@click.option("--port", type=int, default=None, help="port [8000]")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="index folder [index]")
+def serve(host, port, index_dir) -> None:
+    """Run the HTTP API and chat widget (uvicorn)."""
+    from qa.api import serve as run_server
+
+    run_server(_settings(host=host, port=port, index_dir=index_dir))
+
+
+if __name__ == "__main__":
+    main()

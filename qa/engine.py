@@ -1,0 +1,208 @@
+"""The query side: load an index once, then search, ask and show sources.
+
+Everything heavy (FAISS, BM25, vectors) is loaded in ``Engine.load``; the
+embedding model loads lazily on the first query (or ``warm_up``), so a CLI
+command that fails validation never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from qa.answer import NO_ANSWER, ExtractiveAnswerer, PassageRef, SentenceRecord, render
+from qa.config import Settings
+from qa.dense import load_dense
+from qa.embedding import Embedder
+from qa.errors import IndexCorruptError, InvalidQuestionError
+from qa.lexical import LexicalIndex
+from qa.models import Answer, Citation, SearchHit, SearchResult, Segment, SourceDocument
+from qa.retrieval import Candidate, HybridRetriever, Mode
+from qa.store import IndexStore, Manifest, read_jsonl
+
+# Weight of the dense score in hybrid fusion (the rest is BM25); chosen on the
+# eval dev split and on BEIR SciFact (see README, "Retrieval quality").
+DENSE_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Passage:
+    pid: int
+    doc_id: str
+    section: str
+    start: int
+    end: int
+    text: str
+    sent_ids: tuple[int, ...]
+
+
+def validate_question(question: object, settings: Settings) -> str:
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"question must be text. Currently, question is {type(question).__name__}")
+    cleaned = question.replace("\x00", "").strip()
+    if not cleaned:
+        raise InvalidQuestionError(
+            'question is empty. Ask something, e.g. qa ask "What is an accountable care system?"'
+        )
+    if len(cleaned) > settings.max_question_chars:
+        raise InvalidQuestionError(
+            f"question is {len(cleaned)} characters long; the limit is {settings.max_question_chars}. "
+            "Shorten it, or raise QA_MAX_QUESTION_CHARS."
+        )
+    return cleaned
+
+
+class Engine:
+    def __init__(self, settings: Settings, generation: Path, manifest: Manifest) -> None:
+        self.settings = settings
+        self.generation = generation
+        self.manifest = manifest
+        self.embedder = Embedder(settings.model, settings.embed_batch_size)
+        self.answerer = ExtractiveAnswerer(settings.max_answer_words, settings.abstain_threshold)
+        try:
+            self.documents = {row["doc_id"]: row for row in read_jsonl(generation / "documents.jsonl")}
+            self.passages = [
+                Passage(i, r["doc_id"], r["section"], r["start"], r["end"], r["text"], tuple(r["sent_ids"]))
+                for i, r in enumerate(read_jsonl(generation / "chunks.jsonl"))
+            ]
+            self.sentences = [
+                SentenceRecord(i, r["doc_id"], r["section"], r["text"], r["start"], r["end"])
+                for i, r in enumerate(read_jsonl(generation / "sentences.jsonl"))
+            ]
+            self.vectors = np.load(generation / "vectors.npy", mmap_mode="r")
+            self.sentence_vectors = np.load(generation / "sentence_vectors.npy", mmap_mode="r")
+            dense = load_dense(generation / "dense.faiss")
+            lexical = LexicalIndex.load(generation / "bm25")
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise IndexCorruptError(
+                f"the index in {settings.index_dir}/ is damaged ({type(exc).__name__}: {exc}). "
+                "Rebuild it with `qa index --rebuild`."
+            ) from exc
+        n = len(self.passages)
+        if not (self.vectors.shape[0] == n == dense.ntotal == lexical.size == manifest.passages):
+            raise IndexCorruptError(
+                f"the index in {settings.index_dir}/ is inconsistent ({n} passages, "
+                f"{self.vectors.shape[0]} vectors, {dense.ntotal} in FAISS, {lexical.size} in BM25). "
+                "Rebuild it with `qa index --rebuild`."
+            )
+        self.lexical = lexical
+        self.retriever = HybridRetriever(dense, self.vectors, lexical, DENSE_WEIGHT)
+
+    @classmethod
+    def load(cls, settings: Settings) -> Engine:
+        store = IndexStore(settings.index_dir)
+        generation = store.current()
+        manifest = store.read_manifest(generation)
+        store.check_compatible(manifest, settings.model, settings.encoding)
+        return cls(settings, generation, manifest)
+
+    # --- public API ------------------------------------------------------
+    @cached_property
+    def info(self) -> dict:
+        return {
+            "documents": sum(1 for d in self.manifest.documents.values() if d.duplicate_of is None),
+            "passages": self.manifest.passages,
+            "model": self.manifest.model,
+            "dense_index": self.manifest.dense_index,
+            "built_at": self.manifest.built_at,
+            "generation": self.generation.name,
+        }
+
+    def warm_up(self) -> None:
+        self.encode_query("warm up")
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.embedder.encode([text])[0]
+
+    def search(self, query: str, k: int = 10, mode: Mode = "hybrid") -> SearchResult:
+        query = validate_question(query, self.settings)
+        _check_k(k)
+        t0 = time.perf_counter()
+        qvec = self.encode_query(query)
+        t1 = time.perf_counter()
+        found = self.retriever.retrieve(query, qvec, k, mode)
+        t2 = time.perf_counter()
+        hits = [self._hit(rank, c) for rank, c in enumerate(found, start=1)]
+        return SearchResult(
+            query=query, hits=hits,
+            timings_ms={"embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "total": _ms(t0, time.perf_counter())},
+        )
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        question = validate_question(question, self.settings)
+        k = top_k if top_k is not None else self.settings.top_k
+        _check_k(k)
+        t0 = time.perf_counter()
+        qvec = self.encode_query(question)
+        t1 = time.perf_counter()
+        found = self.retriever.retrieve(question, qvec, k)
+        t2 = time.perf_counter()
+        refs = [
+            PassageRef(c.pid, rank, c.score, self.passages[c.pid].sent_ids) for rank, c in enumerate(found)
+        ]
+        extraction = self.answerer.extract(
+            question, qvec, refs, self.sentences.__getitem__, self.sentence_vectors, self.lexical.idf
+        )
+        t3 = time.perf_counter()
+        citations = [self._citation(n, pick) for n, pick in enumerate(extraction.picks, start=1)]
+        return Answer(
+            question=question,
+            answer=NO_ANSWER if extraction.abstained else render(extraction.picks),
+            abstained=extraction.abstained,
+            citations=citations,
+            timings_ms={
+                "embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "answer": _ms(t2, t3),
+                "total": _ms(t0, time.perf_counter()), "evidence": round(extraction.evidence, 4),
+            },
+        )
+
+    def source(self, doc_id: str) -> SourceDocument:
+        row = self.documents.get(doc_id)
+        if row is None:
+            raise KeyError(doc_id)
+        return SourceDocument(
+            doc_id=row["doc_id"], source=row["source"], title=row["title"], text=row["text"],
+            segments=[Segment(**s) for s in row["segments"]], duplicates=row.get("duplicates", []),
+        )
+
+    # --- helpers ---------------------------------------------------------
+    def _doc(self, doc_id: str) -> dict:
+        return self.documents[doc_id]
+
+    def _hit(self, rank: int, c: Candidate) -> SearchHit:
+        p = self.passages[c.pid]
+        doc = self._doc(p.doc_id)
+        return SearchHit(
+            rank=rank, doc_id=p.doc_id, source=doc["source"], title=doc["title"], section=p.section,
+            text=doc["text"][p.start : p.end], start=p.start, end=p.end, score=round(c.score, 6),
+            dense_score=round(c.dense, 6), lexical_score=round(c.lexical, 6),
+        )
+
+    def _citation(self, n: int, pick) -> Citation:
+        p = self.passages[pick.passage.pid]
+        doc = self._doc(p.doc_id)
+        s = pick.sentence
+        return Citation(
+            n=n, doc_id=p.doc_id, source=doc["source"], title=doc["title"], section=s.section,
+            text=doc["text"][p.start : p.end], start=p.start, end=p.end,
+            quote=doc["text"][s.start : s.end], quote_start=s.start, quote_end=s.end,
+            score=round(pick.score, 4),
+        )
+
+
+def _check_k(k: int) -> None:
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
+        raise InvalidQuestionError(f"top_k must be between 1 and 50. Currently, top_k is {k!r}")
+
+
+def _ms(a: float, b: float) -> float:
+    return round((b - a) * 1000, 2)
+
+
+def dump(model) -> str:
+    return json.dumps(model.model_dump(), ensure_ascii=False)

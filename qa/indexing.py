@@ -1,0 +1,274 @@
+"""Build the index: load → clean → de-duplicate → chunk → embed → FAISS + BM25.
+
+Incremental: vectors are cached per document under a key made of the file's
+content hash and every setting that changes them, so an unchanged corpus embeds
+nothing and a changed file re-embeds only itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qa.chunking import Chunk, Chunker, embedding_text
+from qa.cleaning import CleanDocument, Sentence, clean_document
+from qa.config import Settings
+from qa.dedup import find_duplicates
+from qa.dense import build_dense, save_dense
+from qa.embedding import Embedder, WordPieceCounter, model_max_tokens
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from qa.lexical import LexicalIndex
+from qa.loaders import RawDocument, load_corpus
+from qa.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
+
+# Bump when cleaning or chunking changes output, so cached vectors are not reused.
+PIPELINE_VERSION = 1
+DOC_DUPLICATE_THRESHOLD = 0.8  # share of a document's 5-gram shingles found in another
+PASSAGE_DUPLICATE_THRESHOLD = 0.9
+
+
+@dataclass
+class IndexReport:
+    index_dir: str
+    documents: int
+    indexed_documents: int
+    passages: int
+    embedded_passages: int
+    reused_passages: int
+    duplicates: list[dict[str, str | float]] = field(default_factory=list)
+    dropped_passages: int = 0
+    up_to_date: bool = False
+    dense_index: str = "flat"
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _DocPlan:
+    doc: CleanDocument
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    key: str
+    chunk_vectors: np.ndarray | None = None
+    sentence_vectors: np.ndarray | None = None
+
+
+def _cache_key(settings: Settings, doc: CleanDocument, with_sentences: bool) -> str:
+    parts = [
+        FORMAT_VERSION, PIPELINE_VERSION, settings.model, settings.encoding,
+        settings.chunk_tokens, settings.chunk_overlap, with_sentences, doc.doc_id, doc.sha256,
+    ]
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def _log_to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def build_index(
+    settings: Settings,
+    *,
+    documents: list[RawDocument] | None = None,
+    progress: bool = False,
+    rebuild: bool = False,
+    with_sentences: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> IndexReport:
+    """Index ``settings.seeds_dir`` (or ``documents``) into ``settings.index_dir``."""
+    started = time.perf_counter()
+    say = log or (_log_to_stderr if progress else (lambda _m: None))
+    store = IndexStore(settings.index_dir)
+    raw = documents if documents is not None else load_corpus(settings.seeds_dir)
+    say(f"cleaning {len(raw)} documents")
+    cleaned = [clean_document(d) for d in raw]
+
+    dup = find_duplicates({d.doc_id: d.body_text() for d in cleaned}, DOC_DUPLICATE_THRESHOLD)
+    dropped = {d.dropped: d for d in dup}
+    kept = [d for d in cleaned if d.doc_id not in dropped]
+    for d in dup:
+        say(f"duplicate: {d.dropped} is {d.containment:.0%} contained in {d.kept}; keeping {d.kept}")
+
+    previous = _previous_manifest(store)
+    if not rebuild and previous is not None and _unchanged(previous, settings, cleaned, with_sentences):
+        say("index is up to date; nothing to embed")
+        return IndexReport(
+            index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
+            passages=previous.passages, embedded_passages=0, reused_passages=previous.passages,
+            duplicates=[asdict(d) for d in dup], up_to_date=True, dense_index=previous.dense_index,
+            seconds=time.perf_counter() - started,
+        )
+
+    counter = WordPieceCounter(settings.model)
+    chunker = Chunker(
+        settings.encoding, settings.chunk_tokens, settings.chunk_overlap,
+        counter.count, model_max_tokens(settings.model),
+    )
+    plans = []
+    for doc in kept:
+        chunks = chunker.chunk(doc)
+        sentences = _unique_sentences(chunks) if with_sentences else []
+        plans.append(_DocPlan(doc, chunks, sentences, _cache_key(settings, doc, with_sentences)))
+
+    embedder = Embedder(settings.model, settings.embed_batch_size)
+    embedded = _fill_vectors(plans, store, embedder, rebuild, progress, say)
+
+    # Passage-level duplicates across documents (quoted paragraphs, syndicated text).
+    all_chunks = [(p, i) for p in plans for i in range(len(p.chunks))]
+    keys = {f"{p.doc.doc_id}#{i}": (p, i) for p, i in all_chunks}
+    pdup = find_duplicates(
+        {k: p.chunks[i].text for k, (p, i) in keys.items()},
+        PASSAGE_DUPLICATE_THRESHOLD,
+        group={k: p.doc.doc_id for k, (p, i) in keys.items()},
+    )
+    skip = {d.dropped for d in pdup}
+
+    say("writing index")
+    with store.new_generation() as gen:
+        manifest = _write_generation(gen, settings, plans, skip, dup, cleaned, with_sentences, say)
+    store.prune_cache({p.key for p in plans})
+    return IndexReport(
+        index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
+        passages=manifest.passages, embedded_passages=embedded,
+        reused_passages=sum(len(p.chunks) for p in plans) - embedded,
+        duplicates=[asdict(d) for d in dup], dropped_passages=len(skip),
+        dense_index=manifest.dense_index, seconds=time.perf_counter() - started,
+    )
+
+
+def _previous_manifest(store: IndexStore) -> Manifest | None:
+    try:
+        return store.read_manifest()
+    except (IndexMissingError, IndexCorruptError):
+        return None
+
+
+def _unchanged(prev: Manifest, settings: Settings, docs: list[CleanDocument], with_sentences: bool) -> bool:
+    try:
+        IndexStore(settings.index_dir).check_compatible(prev, settings.model, settings.encoding)
+    except IndexMismatchError:
+        return False
+    same_settings = (
+        prev.chunk_tokens == settings.chunk_tokens
+        and prev.chunk_overlap == settings.chunk_overlap
+        and prev.pipeline_version == PIPELINE_VERSION
+        and prev.sentence_vectors == with_sentences
+    )
+    hashes = {d.doc_id: d.sha256 for d in docs}
+    return same_settings and hashes == {k: v.sha256 for k, v in prev.documents.items()}
+
+
+def _unique_sentences(chunks: list[Chunk]) -> list[Sentence]:
+    seen: dict[tuple[int, int], Sentence] = {}
+    for chunk in chunks:
+        for s in chunk.sentences:
+            seen.setdefault((s.start, s.end), s)
+    return sorted(seen.values(), key=lambda s: s.start)
+
+
+def _fill_vectors(plans, store, embedder, rebuild, progress, say) -> int:
+    todo = []
+    for plan in plans:
+        cached = None if rebuild else store.load_cached(plan.key)
+        if (
+            cached is not None
+            and cached["chunks"].shape[0] == len(plan.chunks)
+            and cached["sentences"].shape[0] == len(plan.sentences)
+        ):
+            plan.chunk_vectors = cached["chunks"]
+            plan.sentence_vectors = cached["sentences"]
+        else:
+            todo.append(plan)
+    if not todo:
+        return 0
+    texts = [embedding_text(p.doc.title, c) for p in todo for c in p.chunks]
+    sents = [s.text for p in todo for s in p.sentences]
+    say(f"embedding {len(texts)} passages and {len(sents)} sentences from {len(todo)} documents")
+    chunk_vecs = embedder.encode(texts, progress=progress)
+    sent_vecs = embedder.encode(sents, progress=progress) if sents else None
+    ci = si = 0
+    for plan in todo:
+        plan.chunk_vectors = chunk_vecs[ci : ci + len(plan.chunks)]
+        ci += len(plan.chunks)
+        if sent_vecs is not None:
+            plan.sentence_vectors = sent_vecs[si : si + len(plan.sentences)].astype(np.float16)
+        else:
+            plan.sentence_vectors = np.zeros((0, chunk_vecs.shape[1]), dtype=np.float16)
+        si += len(plan.sentences)
+        store.save_cached(plan.key, chunks=plan.chunk_vectors, sentences=plan.sentence_vectors)
+    return len(texts)
+
+
+def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sentences, say) -> Manifest:
+    chunk_rows, sentence_rows, vec_parts, sent_parts = [], [], [], []
+    duplicates_of: dict[str, list[str]] = {}
+    for d in dup:
+        duplicates_of.setdefault(d.kept, []).append(d.dropped)
+    entries: dict[str, DocumentEntry] = {}
+    sources = {d.doc_id: d.source for d in cleaned}
+    for plan in plans:
+        doc = plan.doc
+        sent_base = len(sentence_rows)
+        sent_index = {(s.start, s.end): sent_base + j for j, s in enumerate(plan.sentences)}
+        for s in plan.sentences:
+            sentence_rows.append(
+                {"doc_id": doc.doc_id, "section": s.section, "text": s.text, "start": s.start, "end": s.end}
+            )
+        sent_parts.append(plan.sentence_vectors)
+        kept_rows = []
+        for i, chunk in enumerate(plan.chunks):
+            if f"{doc.doc_id}#{i}" in skip:
+                continue
+            kept_rows.append(i)
+            chunk_rows.append({
+                "doc_id": doc.doc_id, "section": chunk.section, "start": chunk.start, "end": chunk.end,
+                "text": chunk.text,
+                "sent_ids": [sent_index[(s.start, s.end)] for s in chunk.sentences] if with_sentences else [],
+            })
+        vec_parts.append(plan.chunk_vectors[kept_rows])
+        entries[doc.doc_id] = DocumentEntry(
+            doc_id=doc.doc_id, source=doc.source, title=doc.title, sha256=doc.sha256,
+            passages=len(kept_rows), duplicates=[sources[x] for x in duplicates_of.get(doc.doc_id, [])],
+        )
+    for d in dup:
+        src = next(c for c in cleaned if c.doc_id == d.dropped)
+        entries[d.dropped] = DocumentEntry(
+            doc_id=src.doc_id, source=src.source, title=src.title, sha256=src.sha256, duplicate_of=d.kept
+        )
+    dim = plans[0].chunk_vectors.shape[1] if plans else 0
+    vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, dim), np.float32)
+    sent_vectors = np.concatenate(sent_parts) if sent_parts else np.zeros((0, dim), np.float16)
+
+    write_jsonl(gen / "documents.jsonl", (
+        {"doc_id": p.doc.doc_id, "source": p.doc.source, "title": p.doc.title, "text": p.doc.raw_text,
+         "segments": [s.model_dump() for s in p.doc.segments], "duplicates": entries[p.doc.doc_id].duplicates}
+        for p in plans
+    ))
+    write_jsonl(gen / "chunks.jsonl", chunk_rows)
+    write_jsonl(gen / "sentences.jsonl", sentence_rows)
+    np.save(gen / "vectors.npy", vectors)
+    np.save(gen / "sentence_vectors.npy", sent_vectors)
+    say(f"building dense index over {len(chunk_rows)} passages")
+    dense, kind = build_dense(vectors, settings.exact_search_max)
+    save_dense(dense, gen / "dense.faiss")
+    say("building BM25 index")
+    titles = {p.doc.doc_id: p.doc.title for p in plans}
+    LexicalIndex.build([f"{titles[r['doc_id']]}\n{r['text']}" for r in chunk_rows]).save(gen / "bm25")
+    manifest = Manifest(
+        format_version=FORMAT_VERSION, model=settings.model, dim=int(dim), encoding=settings.encoding,
+        chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), passages=len(chunk_rows),
+        dense_index=kind, documents=entries, pipeline_version=PIPELINE_VERSION,
+        sentence_vectors=with_sentences,
+    )
+    import json
+
+    (gen / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2), encoding="utf-8")
+    return manifest

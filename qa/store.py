@@ -1,0 +1,203 @@
+"""The on-disk index: generations written atomically, and a small read/write API.
+
+Layout under the index folder::
+
+    CURRENT            name of the live generation (replaced atomically)
+    gen-<stamp>/       manifest.json, documents.jsonl, chunks.jsonl, sentences.jsonl,
+                       vectors.npy, sentence_vectors.npy, dense.faiss, bm25/
+    cache/             per-document vectors keyed by content hash (incremental builds)
+
+A build writes a new generation in a temporary folder, renames it into place,
+then swaps CURRENT; readers never see a half-written index, and a reader that
+opened the previous generation keeps working until it is done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class DocumentEntry:
+    doc_id: str
+    source: str
+    title: str
+    sha256: str
+    passages: int = 0
+    duplicate_of: str | None = None
+    duplicates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Manifest:
+    format_version: int
+    model: str
+    dim: int
+    encoding: str
+    chunk_tokens: int
+    chunk_overlap: int
+    built_at: str
+    passages: int
+    dense_index: str  # "flat" (exact) or "hnsw" (approximate)
+    documents: dict[str, DocumentEntry]
+    pipeline_version: int = 1
+    sentence_vectors: bool = True
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        docs = {k: DocumentEntry(**v) for k, v in data["documents"].items()}
+        return cls(**{**data, "documents": docs})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temp file in the same folder, then rename over the target."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+class IndexStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / "cache"
+
+    def current(self) -> Path:
+        pointer = self.root / "CURRENT"
+        if not pointer.is_file():
+            raise IndexMissingError(
+                f"no index found in {self.root}/. Build it with `qa index` "
+                f"(or `qa index --index {self.root}` for this folder)."
+            )
+        gen = self.root / pointer.read_text(encoding="utf-8").strip()
+        if not gen.is_dir() or not gen.name.startswith("gen-"):
+            raise IndexCorruptError(
+                f"{pointer} names {gen.name!r}, which is not an index generation. "
+                "Rebuild with `qa index --rebuild`."
+            )
+        return gen
+
+    def read_manifest(self, gen: Path | None = None) -> Manifest:
+        gen = gen or self.current()
+        try:
+            manifest = Manifest.from_dict(json.loads((gen / "manifest.json").read_text("utf-8")))
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise IndexCorruptError(
+                f"the index manifest in {gen} is unreadable ({exc}). Rebuild with `qa index --rebuild`."
+            ) from exc
+        return manifest
+
+    def check_compatible(self, manifest: Manifest, model: str, encoding: str) -> None:
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"the index in {self.root}/ has format version {manifest.format_version}, this "
+                f"version of qa reads {FORMAT_VERSION}. Rebuild it with `qa index --rebuild`."
+            )
+        if manifest.model != model:
+            raise IndexMismatchError(
+                f"the index in {self.root}/ was built with model {manifest.model!r} but the settings "
+                f"ask for {model!r}. Rebuild it with `qa index --rebuild`, or set QA_MODEL={manifest.model}."
+            )
+        if manifest.encoding != encoding:
+            raise IndexMismatchError(
+                f"the index in {self.root}/ was built with encoding {manifest.encoding!r} but the "
+                f"settings ask for {encoding!r}. Rebuild it with `qa index --rebuild`, or set "
+                f"QA_ENCODING={manifest.encoding}."
+            )
+
+    @contextmanager
+    def new_generation(self) -> Iterator[Path]:
+        """Yield an empty folder; on success it becomes the live generation."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=self.root))
+        try:
+            yield tmp
+            stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000_000:09d}"
+            final = self.root / f"gen-{stamp}"
+            os.replace(tmp, final)
+            atomic_write_text(self.root / "CURRENT", final.name + "\n")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._prune(keep={final.name})
+
+    def _prune(self, keep: set[str]) -> None:
+        # Keep the previous generation too: a server may still be answering from it.
+        gens = sorted(p for p in self.root.glob("gen-*") if p.is_dir())
+        for old in gens[:-2]:
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+        for stale in self.root.glob(".build-*"):
+            if stale.is_dir() and time.time() - stale.stat().st_mtime > 3600:
+                shutil.rmtree(stale, ignore_errors=True)
+
+    # --- per-document vector cache --------------------------------------
+    def cache_path(self, key: str) -> Path:
+        return self.cache_dir / f"{key}.npz"
+
+    def load_cached(self, key: str) -> dict[str, np.ndarray] | None:
+        path = self.cache_path(key)
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path) as data:
+                return {k: data[k] for k in data.files}
+        except (OSError, ValueError):
+            return None  # a damaged cache entry is just re-embedded
+
+    def save_cached(self, key: str, **arrays: np.ndarray) -> None:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.cache_dir)
+        os.close(fd)
+        try:
+            np.savez(tmp, **arrays)
+            os.replace(tmp, self.cache_path(key))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def prune_cache(self, live: set[str]) -> None:
+        if self.cache_dir.is_dir():
+            for path in self.cache_dir.glob("*.npz"):
+                if path.stem not in live:
+                    path.unlink(missing_ok=True)
