@@ -80,6 +80,8 @@ class Paragraph:
     text: str
     offsets: list[int]  # offsets[i] = index in the source text of text[i]
     list_item: bool = False
+    author: str | None = None  # a reader comment's author, when the page names one
+    byline: bool = False  # the "Name  01/03/2017 at 18:21" line itself: context, not an answer
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets[start], self.offsets[end - 1] + 1
@@ -92,6 +94,8 @@ class Sentence:
     text: str  # clean text, what answers show
     start: int  # span in the source text, what citations quote
     end: int
+    author: str | None = None
+    byline: bool = False
 
 
 @dataclass
@@ -115,7 +119,9 @@ class CleanDocument:
         for p in self.paragraphs:
             for span in split_sentences(p.text):
                 start, end = p.raw_span(span.start, span.end)
-                out.append(Sentence(p.section, p.group, p.text[span.start : span.end], start, end))
+                out.append(
+                    Sentence(p.section, p.group, p.text[span.start : span.end], start, end, p.author, p.byline)
+                )
         return out
 
     def body_text(self) -> str:
@@ -204,6 +210,7 @@ def clean_document(doc: RawDocument) -> CleanDocument:
 
     title = lines[title_idx].text if title_idx < len(lines) and lines[title_idx].kind == "text" else doc.doc_id
     paragraphs = _build_paragraphs(doc.text, lines, wrapped)
+    _attribute_comments(paragraphs)
     return CleanDocument(doc.doc_id, doc.source, _squash(title), doc.text, doc.sha256, paragraphs)
 
 
@@ -316,6 +323,29 @@ def _join(raw: str, group: list[_Line]) -> Paragraph | None:
         return None
     first = group[0]
     return Paragraph(first.section, first.group, "".join(chars2), offs2, list_item=first.bullet)
+
+
+_CLEAN_BYLINE = re.compile(r"^(\S.{1,80}?)\s+\d{1,2}/\d{1,2}/\d{2,4}(\s+at\s+\d{1,2}:\d{2})?$")
+_NAME_LINE = re.compile(r"^[A-Z][\w.'’-]*(?:[ ,]+[A-Z][\w.'’-]*){0,4}(?:,\s*[A-Z][\w ]{1,30})?$")
+
+
+def _attribute_comments(paragraphs: list[Paragraph]) -> None:
+    """Give each reader comment its author, taken from the byline that opens it."""
+    current: tuple[int, str | None] = (-1, None)
+    for p in paragraphs:
+        if p.section != "comments":
+            continue
+        if p.group != current[0]:
+            byline = _CLEAN_BYLINE.match(p.text)  # whitespace is squashed in clean text
+            if byline:
+                name = byline.group(1).strip()
+            elif _NAME_LINE.match(p.text) and len(p.text.split()) <= 6:
+                name = p.text.strip()
+            else:
+                name = None
+            current = (p.group, name)
+            p.byline = name is not None
+        p.author = current[1]
 
 
 def _squash(text: str) -> str:

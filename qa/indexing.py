@@ -25,10 +25,11 @@ from qa.embedding import Embedder, WordPieceCounter, model_max_tokens
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from qa.lexical import LexicalIndex
 from qa.loaders import RawDocument, load_corpus
+from qa.query_encoder import ensure_query_encoder
 from qa.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
 
 # Bump when cleaning or chunking changes output, so cached vectors are not reused.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 DOC_DUPLICATE_THRESHOLD = 0.8  # share of a document's 5-gram shingles found in another
 PASSAGE_DUPLICATE_THRESHOLD = 0.9
 
@@ -99,6 +100,8 @@ def build_index(
     previous = _previous_manifest(store)
     if not rebuild and previous is not None and _unchanged(previous, settings, cleaned, with_sentences):
         say("index is up to date; nothing to embed")
+        # Indexes built before the ONNX query encoder existed get it here (once).
+        ensure_query_encoder(settings.index_dir, settings.model, Embedder(settings.model), say)
         return IndexReport(
             index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
             passages=previous.passages, embedded_passages=0, reused_passages=previous.passages,
@@ -134,6 +137,8 @@ def build_index(
     with store.new_generation() as gen:
         manifest = _write_generation(gen, settings, plans, skip, dup, cleaned, with_sentences, say)
     store.prune_cache({p.key for p in plans})
+    # The torch-free query path (qa/query_encoder.py); a failed export only warns.
+    ensure_query_encoder(settings.index_dir, settings.model, embedder, say)
     return IndexReport(
         index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
         passages=manifest.passages, embedded_passages=embedded,
@@ -219,7 +224,8 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
         sent_index = {(s.start, s.end): sent_base + j for j, s in enumerate(plan.sentences)}
         for s in plan.sentences:
             sentence_rows.append(
-                {"doc_id": doc.doc_id, "section": s.section, "text": s.text, "start": s.start, "end": s.end}
+                {"doc_id": doc.doc_id, "section": s.section, "text": s.text, "start": s.start,
+                 "end": s.end, "author": s.author, "byline": s.byline}
             )
         sent_parts.append(plan.sentence_vectors)
         kept_rows = []
