@@ -20,9 +20,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.acronyms import expand
 from qa.lexical import tokenize
 
 NO_ANSWER = "I could not find an answer to that in the documents."
+
+
+def no_answer_text(unknown: tuple[str, ...]) -> str:
+    if not unknown:
+        return NO_ANSWER
+    names = ", ".join(unknown)
+    return f"{NO_ANSWER} They do not mention {names}."
 
 
 @dataclass(frozen=True)
@@ -30,31 +38,98 @@ class Weights:
     dense: float = 0.50
     context: float = 0.0
     lexical: float = 0.35
-    passage: float = 0.10
+    passage: float = 0.20
     answer_type: float = 0.0
+    novelty: float = 0.10
+    definition: float = 0.10
     short_penalty: float = 0.8  # headings and fragments are rarely answers
     comment_penalty: float = 0.9  # the article outranks readers unless asked about them
 
 
-EXTRA_SENTENCE_RATIO = 0.85  # a further sentence must score this close to the best
+UNKNOWN_NAME_DISCOUNT = 0.85
+TYPE_MISS_DISCOUNT = 0.85
+EXTRA_SENTENCE_RATIO = 0.75
 MAX_SENTENCES = 3
 SHORT_SENTENCE_WORDS = 6
 
+# Words that shape a question but are not what it is about (already tokenized/stemmed).
+QUESTION_WORDS = frozenset(tokenize(
+    "what which who whom whose when where why how many much did does do doing done according "
+    "say says said tell describe described call called name named mean meant list listed "
+    "give given happen happened kind sort type"
+)) | {"what", "which", "who", "when", "where", "why", "how", "mani", "much", "did", "doe", "do"}
+
 _ASKS_ABOUT_COMMENTS = re.compile(r"\b(comment\w*|reader\w*|said by a reader)\b", re.I)
-_WANTS_NUMBER = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|proportion|share)\b", re.I)
-_WANTS_DATE = re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bwhich (year|month|date)\b|\bhow soon\b", re.I)
-_WANTS_PERSON = re.compile(r"^\s*who\b|\bwhich (reader|person|commenter|mp|minister|official|chief)\b|\bwhose\b", re.I)
+_WANTS_NUMBER = re.compile(
+    r"\bhow (many|much|long|often|big|large)\b|\bwhat (number|percentage|proportion|share|population|"
+    r"size|cost|budget|salary|amount)\b|\b(population|total cost|paid|salary)\b",
+    re.I,
+)
+_WANTS_DATE = re.compile(r"\bwhen\b|\b(what|which|in what) (year|date|month|day)\b|\bhow soon\b|\bby when\b", re.I)
+_WANTS_PERSON = re.compile(r"^\s*who\b|\bwhich (reader|person|commenter|mp|minister|official)\b|\bwhose\b", re.I)
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|million|billion|half|third|quarter|dozen|double)\b",
     re.I,
 )
 _DATE = re.compile(
-    r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|october|"
-    r"november|december|spring|summer|autumn|winter|year|month|week)\b",
+    r"\b(19|20)\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(january|february|march|april|may|june|july|"
+    r"august|september|october|november|december|yesterday|today|tomorrow|spring|summer|autumn|winter)\b|"
+    r"\b(next|last|this|a|the) (year|month|week)\b|\bin (time|\d+ years?)\b",
     re.I,
 )
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+ [A-Z][a-z]+")
+_LIST_NUMBER = re.compile(r"^\d{1,2}\s+")
+_PROPER_PAIR = re.compile(r"\b([A-Z][a-z’']+(?:[ -][A-Z][a-z’']+)+)\b")
+_NOT_PEOPLE = re.compile(
+    r"\b(NHS|England|Trust|Health|Care|Council|Committee|Fund|Office|Department|Government|"
+    r"Providers|Improvement|Partnership|System|Systems|Forward|View|Act|Association|Foundation|"
+    r"Commission|Confederation|University|Hospital|Hospitals|Services|Select|Public|Accounts)\b"
+)
+
+
+_DEFINITION_Q = re.compile(
+    r"^\s*(?:what\s+(?:is|are|was|were|does|do)|define|what's|how (?:does|do) .+? define)\s+(?:an?\s+|the\s+)?(.+?)\s*(?:mean|stand for)?\??\s*$",
+    re.I,
+)
+_DEFINES = re.compile(
+    r"\b(is|are)\s+(an?|the)\b|\bdescribes?\b.*\bas\b|\bdefin\w*|\bmeans\b|\brefers? to\b|\boccurs\b|"
+    r"\bcharacteristics\b|\bfocuses on\b|\baims? to\b",
+    re.I,
+)
+
+
+def definition_match(question: str, sentence: SentenceRecord, acronyms: dict[str, frozenset[str]]) -> float:
+    """1.0 for a sentence that defines the term a "what is X?" question asks about."""
+    m = _DEFINITION_Q.match(question)
+    if not m:
+        return 0.0
+    term = expand(set(tokenize(m.group(1))) - QUESTION_WORDS, acronyms)
+    words = expand(set(tokenize(sentence.text)), acronyms)
+    if not term or not (term & words):
+        return 0.0
+    return 1.0 if _DEFINES.search(sentence.text) else 0.0
+
+
+def answer_type_ok(question: str, sentence: SentenceRecord) -> bool | None:
+    """Does the sentence hold what the question asks for? None when nothing specific is asked."""
+    text = sentence.text
+    if _WANTS_NUMBER.search(question):
+        return bool(_NUMBER.search(_LIST_NUMBER.sub("", text)))
+    if _WANTS_DATE.search(question):
+        return bool(_DATE.search(text))
+    if _WANTS_PERSON.search(question):
+        asked = set(tokenize(question))
+        if sentence.author and not set(tokenize(sentence.author)) <= asked:
+            return True
+        return any(
+            not _NOT_PEOPLE.search(m) and not set(tokenize(m)) <= asked for m in _PROPER_PAIR.findall(text)
+        )
+    return None
+
+
+def answer_type_match(question: str, sentence: SentenceRecord) -> float:
+    ok = answer_type_ok(question, sentence)
+    return 0.5 if ok is None else float(ok)
 
 
 @dataclass(frozen=True)
@@ -90,6 +165,21 @@ class Extraction:
     picks: list[Pick]
     evidence: float  # best sentence score; compared with the abstain threshold
     abstained: bool
+    unknown: tuple[str, ...] = ()  # names in the question the corpus never mentions
+
+
+# Capitalised words after the first: names of places, people, organisations.
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w’'&-]*")
+
+
+def unknown_names(question: str, idf: Callable[[str], float]) -> tuple[str, ...]:
+    """Names in the question that no passage contains ("NHS Scotland" -> "Scotland")."""
+    out = []
+    for word in _CAPITALISED.findall(question):
+        tokens = tokenize(word.strip("’'"))
+        if tokens and all(idf(t) == 0.0 for t in tokens):
+            out.append(word.strip("’'?.,"))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -99,6 +189,8 @@ class Features:
     lexical: float
     passage: float
     answer_type: float
+    novelty: float  # share of the sentence's words the question does not already have
+    definition: float  # a definitional sentence for a "what is X?" question
     short: bool
     comment_penalised: bool
 
@@ -109,24 +201,14 @@ class Features:
             + w.lexical * self.lexical
             + w.passage * self.passage
             + w.answer_type * self.answer_type
+            + w.novelty * self.novelty
+            + w.definition * self.definition
         )
         if self.short:
             s *= w.short_penalty
         if self.comment_penalised:
             s *= w.comment_penalty
         return s
-
-
-def answer_type_match(question: str, sentence: SentenceRecord) -> float:
-    """1.0 when the sentence holds what the question asks for, 0.0 when it does not."""
-    text = sentence.text
-    if _WANTS_NUMBER.search(question):
-        return 1.0 if _NUMBER.search(text) else 0.0
-    if _WANTS_DATE.search(question):
-        return 1.0 if _DATE.search(text) else 0.0
-    if _WANTS_PERSON.search(question):
-        return 1.0 if (sentence.author or _NAME.search(text)) else 0.0
-    return 0.5  # nothing specific asked: neutral
 
 
 class ExtractiveAnswerer:
@@ -146,8 +228,9 @@ class ExtractiveAnswerer:
         sentence_vectors: np.ndarray,
         idf: Callable[[str], float],
         unseen_idf: float,
+        acronyms: dict[str, frozenset[str]] | None = None,
     ) -> list[tuple[SentenceRecord, PassageRef, Features]]:
-        q_terms = set(tokenize(question))
+        q_terms = set(tokenize(question)) - QUESTION_WORDS
         weight = {t: (idf(t) or unseen_idf) for t in q_terms}
         total = sum(weight.values()) or 1.0
         wants_comments = bool(_ASKS_ABOUT_COMMENTS.search(question))
@@ -163,13 +246,16 @@ class ExtractiveAnswerer:
                 rec = sentences(sid)
                 if rec.byline:
                     continue  # "Name 01/03/2017 at 18:21" is context, never an answer
-                terms = set(tokenize(rec.text if rec.author is None else f"{rec.author} {rec.text}"))
+                own = set(tokenize(rec.text if rec.author is None else f"{rec.author} {rec.text}"))
+                terms = expand(own, acronyms or {})
                 feats = Features(
                     dense=c,
                     context=p.dense,
                     lexical=sum(weight[t] for t in q_terms & terms) / total,
                     passage=1.0 / (1.0 + 0.25 * p.rank),
                     answer_type=answer_type_match(question, rec),
+                    novelty=len(own - q_terms) / len(own) if own else 0.0,
+                    definition=definition_match(question, rec, acronyms or {}),
                     short=len(rec.text.split()) < SHORT_SENTENCE_WORDS,
                     comment_penalised=rec.section == "comments" and not wants_comments,
                 )
@@ -177,13 +263,20 @@ class ExtractiveAnswerer:
         return out
 
     def extract(self, question: str, query_vector: np.ndarray, passages: list[PassageRef], **tables) -> Extraction:
+        # A name the documents never mention weakens the evidence rather than vetoing
+        # it: people also name a source by its publisher ("according to Pulse").
+        unknown = unknown_names(question, tables["idf"])
+        discount = UNKNOWN_NAME_DISCOUNT if unknown else 1.0
         cands = self.candidates(question, query_vector, passages, **tables)
         if not cands:
-            return Extraction([], 0.0, True)
+            return Extraction([], 0.0, True, unknown)
         ranked = sorted((Pick(r, p, f.score(self.weights)) for r, p, f in cands), key=lambda x: -x.score)
         best = ranked[0]
-        if best.score < self.threshold:
-            return Extraction([], best.score, True)
+        if answer_type_ok(question, best.sentence) is False:
+            discount *= TYPE_MISS_DISCOUNT  # "when?" answered by a sentence with no date
+        evidence = best.score * discount
+        if evidence < self.threshold:
+            return Extraction([], evidence, True, unknown)
         picks = [best]
         words = len(best.sentence.text.split())
         for cand in ranked[1:]:
@@ -194,7 +287,7 @@ class ExtractiveAnswerer:
                 continue
             picks.append(cand)
             words += n
-        return Extraction(picks, best.score, False)
+        return Extraction(picks, evidence, False)
 
 
 def _redundant(cand: Pick, picks: list[Pick]) -> bool:

@@ -12,7 +12,7 @@ import mimetypes
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -31,12 +31,26 @@ from qa.api_engine import (
     load_warm,
     run_engine,
 )
-from qa.api_errors import ERROR_RESPONSES, APIError, ErrorDetail, error_body, install_error_handlers
+from qa.api_errors import (
+    ERROR_RESPONSES,
+    INTERNAL_ERROR,
+    APIError,
+    CatchAllMiddleware,
+    ErrorDetail,
+    error_body,
+    install_error_handlers,
+)
 from qa.api_metrics import Metrics, MetricsMiddleware
 from qa.api_openai import router as openai_router
 from qa.api_ratelimit import TokenBucketLimiter, rate_limit
-from qa.api_security import BodyLimitMiddleware, JSONCORSMiddleware, check_origin, require_api_key
-from qa.api_sse import SSE_HEADERS, sse, split_deltas
+from qa.api_security import (
+    BodyLimitMiddleware,
+    JSONCORSMiddleware,
+    SettingsDep,
+    check_origin,
+    require_api_key,
+)
+from qa.api_sse import SSE_HEADERS, split_deltas, sse
 from qa.config import Settings, get_settings
 from qa.conversation import make_standalone
 from qa.errors import QAError
@@ -88,7 +102,7 @@ ANSWER_GUARDS = [Depends(check_origin), Depends(rate_limit)]
 
 
 @router.post("/ask", response_model=Answer, responses=ERROR_RESPONSES, dependencies=ANSWER_GUARDS)
-async def ask(body: AskRequest, request: Request, settings: Settings = Depends(get_settings)) -> Answer:
+async def ask(body: AskRequest, request: Request, settings: SettingsDep) -> Answer:
     """Answer a question with exact-span citations."""
     question = checked_question(body.question, settings)
     engine = current_engine(request)
@@ -105,7 +119,7 @@ async def _answer_events(request: Request, engine: Engine, question: str, top_k:
         return
     except Exception:  # the status line is already sent: report in-band, never cut the stream silently
         log.exception("answer stream failed")
-        yield sse(error_body("internal_error", "Internal error; the server log has the details."), "error")
+        yield sse(error_body("internal_error", INTERNAL_ERROR), "error")
         return
     request.app.state.metrics.observe_answer(answer.abstained)
     yield sse({"citations": [c.model_dump(mode="json") for c in answer.citations]}, "citations")
@@ -122,7 +136,7 @@ async def _answer_events(request: Request, engine: Engine, question: str, top_k:
     dependencies=ANSWER_GUARDS,
 )
 async def ask_stream(
-    body: StreamAskRequest, request: Request, settings: Settings = Depends(get_settings)
+    body: StreamAskRequest, request: Request, settings: SettingsDep
 ) -> StreamingResponse:
     """Answer a question as Server-Sent Events: citations, then text deltas, then done."""
     question = checked_question(body.question, settings)
@@ -141,9 +155,9 @@ async def ask_stream(
 @router.get("/search", response_model=SearchResult, responses=ERROR_RESPONSES, dependencies=[Depends(rate_limit)])
 async def search(
     request: Request,
-    q: str = Query(min_length=1, description="the query"),
-    k: int = Query(10, ge=1, le=50, description="passages to return"),
-    settings: Settings = Depends(get_settings),
+    settings: SettingsDep,
+    q: Annotated[str, Query(min_length=1, description="the query")],
+    k: Annotated[int, Query(ge=1, le=50, description="passages to return")] = 10,
 ) -> SearchResult:
     """Ranked passages for a query, with their offsets in the source files."""
     query = checked_question(q, settings)
@@ -172,7 +186,7 @@ async def source(doc_id: str, request: Request) -> SourceDocument:
     dependencies=ANSWER_GUARDS,
 )
 async def post_feedback(
-    body: feedback_store.FeedbackIn, settings: Settings = Depends(get_settings)
+    body: feedback_store.FeedbackIn, settings: SettingsDep
 ) -> feedback_store.FeedbackCreated:
     """Store a visitor's verdict on an answer (helpful, bad citation, comment)."""
     ident = await anyio.to_thread.run_sync(feedback_store.store_feedback, settings.feedback_db, body)
@@ -219,7 +233,7 @@ async def metrics(request: Request) -> Response:
     dependencies=[Depends(rate_limit), Depends(require_api_key)],
     tags=["operations"],
 )
-async def reindex(request: Request, settings: Settings = Depends(get_settings)) -> dict[str, Any]:
+async def reindex(request: Request, settings: SettingsDep) -> dict[str, Any]:
     """Rebuild the index (incremental) and swap in the new engine without dropping requests."""
     state = request.app.state
     holder: EngineHolder = state.holder
@@ -325,8 +339,9 @@ def create_app(
         _summaries_from_docstrings(api_router)
         app.include_router(api_router)
 
-    # Added innermost first: metrics see every response, CORS headers reach 413s.
+    # Added innermost first: metrics see every response, CORS headers reach 413s and 500s.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CatchAllMiddleware)
     app.add_middleware(
         JSONCORSMiddleware,
         allow_origins=settings.cors_origins,

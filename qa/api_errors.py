@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.errors import QAError
 
@@ -114,10 +115,43 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     return error_response(exc.status_code, kind, message, getattr(exc, "headers", None))
 
 
+INTERNAL_ERROR = "Internal error; the server log has the details."
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Last resort: the traceback goes to the log, the client gets no internals.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal_error", "Internal error; the server log has the details.")
+    return error_response(500, "internal_error", INTERNAL_ERROR)
+
+
+class CatchAllMiddleware:
+    """Answer an unexpected exception with the JSON 500 and keep the connection usable.
+
+    Starlette's handler for ``Exception`` answers too, but then re-raises to the server,
+    which drops the connection (the client may see a reset instead of the 500).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:  # too late for a status line: let the server close the stream
+                raise
+            await error_response(500, "internal_error", INTERNAL_ERROR)(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

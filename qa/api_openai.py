@@ -19,11 +19,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa.api_engine import checked_question, current_engine, run_engine
-from qa.api_errors import ERROR_RESPONSES, error_body
+from qa.api_errors import ERROR_RESPONSES, INTERNAL_ERROR, error_body
 from qa.api_ratelimit import rate_limit
-from qa.api_security import check_origin
-from qa.api_sse import SSE_HEADERS, sse, split_deltas
-from qa.config import Settings, get_settings
+from qa.api_security import SettingsDep, check_origin
+from qa.api_sse import SSE_HEADERS, split_deltas, sse
+from qa.config import Settings
 from qa.conversation import make_standalone, message_text
 from qa.errors import InvalidQuestionError, QAError
 from qa.models import Answer, Citation
@@ -104,7 +104,7 @@ async def _stream(request: Request, engine: Any, question: str, body: ChatComple
         return
     except Exception:
         log.exception("chat stream failed")
-        yield sse(error_body("internal_error", "Internal error; the server log has the details."))
+        yield sse(error_body("internal_error", INTERNAL_ERROR))
         return
     request.app.state.metrics.observe_answer(answer.abstained)
     for piece in split_deltas(answer.answer):
@@ -123,7 +123,7 @@ async def _stream(request: Request, engine: Any, question: str, body: ChatComple
     dependencies=[Depends(check_origin), Depends(rate_limit)],
 )
 async def chat_completions(
-    body: ChatCompletionRequest, request: Request, settings: Settings = Depends(get_settings)
+    body: ChatCompletionRequest, request: Request, settings: SettingsDep
 ) -> Any:
     """Answer the last user message, OpenAI chat-completions style (streamed or not)."""
     question = _question(body, settings)

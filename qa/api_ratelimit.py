@@ -11,11 +11,11 @@ import hashlib
 import math
 import time
 
-from fastapi import Depends, Request
+from fastapi import Request
 
 from qa.api_errors import APIError
-from qa.api_security import key_matches, presented_key
-from qa.config import Settings, get_settings
+from qa.api_security import SettingsDep, key_matches, presented_key
+from qa.config import Settings
 
 # Idle buckets are full again after a minute; forget them past this many clients.
 MAX_TRACKED_CLIENTS = 10_000
@@ -64,7 +64,7 @@ def client_id(request: Request, settings: Settings) -> str:
     return "ip:" + (request.client.host if request.client else "unknown")
 
 
-async def rate_limit(request: Request, settings: Settings = Depends(get_settings)) -> None:
+async def rate_limit(request: Request, settings: SettingsDep) -> None:
     """Dependency for the answering routes: 429 with Retry-After when over the limit."""
     limiter: TokenBucketLimiter = request.app.state.limiter
     wait = limiter.acquire(client_id(request, settings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -13,6 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.api_errors import APIError, error_body, error_response
 from qa.config import Settings, get_settings
+
+# The settings as a FastAPI dependency; create_app overrides get_settings with its own.
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 class BodyLimitMiddleware:
@@ -106,7 +110,7 @@ def origin_allowed(origin: str, request: Request, settings: Settings) -> bool:
     return _origin_key(origin) == _origin_key(str(request.base_url))
 
 
-async def check_origin(request: Request, settings: Settings = Depends(get_settings)) -> None:
+async def check_origin(request: Request, settings: SettingsDep) -> None:
     """Refuse browser calls from a page whose origin is not allowed, so it gets no answer at all.
 
     CORS alone only stops the page from *reading* the reply; the question would still be
@@ -140,7 +144,7 @@ def key_matches(request: Request, settings: Settings) -> bool:
     return hmac.compare_digest(key.encode(), settings.api_key.encode())
 
 
-async def require_api_key(request: Request, settings: Settings = Depends(get_settings)) -> None:
+async def require_api_key(request: Request, settings: SettingsDep) -> None:
     """Admin routes change server state: they need the configured API key."""
     if not settings.api_key:
         raise APIError(403, "admin_disabled", "Admin routes are disabled: set QA_API_KEY to enable them.")

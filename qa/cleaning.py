@@ -176,9 +176,7 @@ def clean_document(doc: RawDocument) -> CleanDocument:
     for ln in lines:
         if ln.kind == "blank":
             continue
-        if any(p.search(ln.text) for p in _BOILERPLATE):
-            ln.kind = "junk"
-        elif wrapped and (any(p.match(ln.text) for p in _PDF_JUNK) or _URL.search(ln.text)):
+        if any(p.search(ln.text) for p in _BOILERPLATE) or wrapped and (any(p.match(ln.text) for p in _PDF_JUNK) or _URL.search(ln.text)):
             ln.kind = "junk"
 
     if wrapped:

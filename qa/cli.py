@@ -151,5 +151,28 @@ def serve(host, port, index_dir) -> None:
     run_server(_settings(host=host, port=port, index_dir=index_dir))
 
 
+@main.group()
+def feedback() -> None:
+    """Visitor feedback collected by the API."""
+
+
+@feedback.command("export")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), help="feedback database [var/feedback.sqlite3]")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="output file [stdout]")
+def feedback_export(db_path, output) -> None:
+    """Write feedback as evaluation items (eval/questions.jsonl format), one JSON per line."""
+    from qa.feedback import export_feedback_jsonl
+
+    settings = _settings(feedback_db=db_path)
+    if not settings.feedback_db.is_file():
+        _fail(QAError(f"no feedback database at {settings.feedback_db}; it is created by `qa serve`"))
+    count = export_feedback_jsonl(settings.feedback_db, output)
+    click.echo(f"exported {count} feedback items", err=True)
+
+
+from qa.cli_bench import bench_cmd  # noqa: E402
+
+main.add_command(bench_cmd)
+
 if __name__ == "__main__":
     main()

@@ -17,13 +17,16 @@ SHORT_WORDS = 3
 
 FOLLOW_UP_OPENERS = ("and ", "what about ", "how about ", "but ", "also ", "so ")
 
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words that point back to something named earlier.
-PRONOUNS = frozenset(
-    "it its it's they them their theirs this that these those he him his she her hers".split()
-)
+PRONOUNS = _word_set("it its it's they them their theirs this that these those he him his she her hers")
 
 # Dropped when carrying the previous question's topic forward: they name no topic.
-STOPWORDS = frozenset(
+STOPWORDS = _word_set(
     """
     a an the and or but if then so of to in on at by for with from as into about over under
     is are was were be been being am do does did doing done have has had having can could
@@ -32,7 +35,7 @@ STOPWORDS = frozenset(
     i me my we us our you your it its it's they them their this that these those
     he him his she her there here than too very just also only more most some any all
     tell explain describe please know say said mean means
-    """.split()
+    """
 )
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)

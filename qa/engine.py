@@ -15,13 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer import NO_ANSWER, ExtractiveAnswerer, PassageRef, SentenceRecord, render
+from qa import _lean_bm25s  # noqa: F401  (first: bm25s without numba/scipy; see the module)
+from qa.acronyms import find_acronyms
+from qa.answer import ExtractiveAnswerer, PassageRef, SentenceRecord, no_answer_text, render
 from qa.config import Settings
 from qa.dense import load_dense
 from qa.embedding import Embedder
 from qa.errors import IndexCorruptError, InvalidQuestionError
 from qa.lexical import LexicalIndex
 from qa.models import Answer, Citation, SearchHit, SearchResult, Segment, SourceDocument
+from qa.query_encoder import QueryEncoder, load_query_encoder
 from qa.retrieval import Candidate, HybridRetriever, Mode
 from qa.store import IndexStore, Manifest, read_jsonl
 
@@ -71,7 +74,10 @@ class Engine:
                 for i, r in enumerate(read_jsonl(generation / "chunks.jsonl"))
             ]
             self.sentences = [
-                SentenceRecord(i, r["doc_id"], r["section"], r["text"], r["start"], r["end"])
+                SentenceRecord(
+                    i, r["doc_id"], r["section"], r["text"], r["start"], r["end"],
+                    r.get("author"), bool(r.get("byline", False)),
+                )
                 for i, r in enumerate(read_jsonl(generation / "sentences.jsonl"))
             ]
             self.vectors = np.load(generation / "vectors.npy", mmap_mode="r")
@@ -114,10 +120,20 @@ class Engine:
         }
 
     def warm_up(self) -> None:
+        self._long_lived = True  # a server: set the query encoder up for speed, not start-up
         self.encode_query("warm up")
 
+    _long_lived = False
+
+    @cached_property
+    def query_encoder(self) -> QueryEncoder:
+        # ONNX (no torch) when `qa index` exported it, else sentence-transformers (warned).
+        return load_query_encoder(
+            self.settings.index_dir, self.manifest.model, self.embedder, one_shot=not self._long_lived
+        )
+
     def encode_query(self, text: str) -> np.ndarray:
-        return self.embedder.encode([text])[0]
+        return self.query_encoder.encode([text])[0]
 
     def search(self, query: str, k: int = 10, mode: Mode = "hybrid") -> SearchResult:
         query = validate_question(query, self.settings)
@@ -143,16 +159,15 @@ class Engine:
         found = self.retriever.retrieve(question, qvec, k)
         t2 = time.perf_counter()
         refs = [
-            PassageRef(c.pid, rank, c.score, self.passages[c.pid].sent_ids) for rank, c in enumerate(found)
+            PassageRef(c.pid, rank, c.score, c.dense, self.passages[c.pid].sent_ids)
+            for rank, c in enumerate(found)
         ]
-        extraction = self.answerer.extract(
-            question, qvec, refs, self.sentences.__getitem__, self.sentence_vectors, self.lexical.idf
-        )
+        extraction = self.answerer.extract(question, qvec, refs, **self._answer_tables)
         t3 = time.perf_counter()
         citations = [self._citation(n, pick) for n, pick in enumerate(extraction.picks, start=1)]
         return Answer(
             question=question,
-            answer=NO_ANSWER if extraction.abstained else render(extraction.picks),
+            answer=no_answer_text(extraction.unknown) if extraction.abstained else render(extraction.picks),
             abstained=extraction.abstained,
             citations=citations,
             timings_ms={
@@ -160,6 +175,16 @@ class Engine:
                 "total": _ms(t0, time.perf_counter()), "evidence": round(extraction.evidence, 4),
             },
         )
+
+    @cached_property
+    def _answer_tables(self) -> dict:
+        return {
+            "sentences": self.sentences.__getitem__,
+            "sentence_vectors": self.sentence_vectors,
+            "idf": self.lexical.idf,
+            "unseen_idf": self.lexical.max_idf(),
+            "acronyms": find_acronyms(s.text for s in self.sentences),
+        }
 
     def source(self, doc_id: str) -> SourceDocument:
         row = self.documents.get(doc_id)

@@ -20,7 +20,7 @@ from qa.chunking import Chunk, Chunker, embedding_text
 from qa.cleaning import CleanDocument, Sentence, clean_document
 from qa.config import Settings
 from qa.dedup import find_duplicates
-from qa.dense import build_dense, save_dense
+from qa.dense import build_dense, dense_kind, save_dense
 from qa.embedding import Embedder, WordPieceCounter, model_max_tokens
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from qa.lexical import LexicalIndex
@@ -165,6 +165,8 @@ def _unchanged(prev: Manifest, settings: Settings, docs: list[CleanDocument], wi
         and prev.chunk_overlap == settings.chunk_overlap
         and prev.pipeline_version == PIPELINE_VERSION
         and prev.sentence_vectors == with_sentences
+        # a changed QA_EXACT_SEARCH_MAX (or approximate index type) rebuilds the dense index
+        and prev.dense_index == dense_kind(prev.passages, settings.exact_search_max)
     )
     hashes = {d.doc_id: d.sha256 for d in docs}
     return same_settings and hashes == {k: v.sha256 for k, v in prev.documents.items()}

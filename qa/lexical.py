@@ -95,6 +95,11 @@ class LexicalIndex:
             return 0.0
         return float(self._idf_table()[vocab[term]])
 
+    def max_idf(self) -> float:
+        """The IDF a term would have if it occurred in a single passage."""
+        n = float(self.size)
+        return float(np.log(1 + (n - 1 + 0.5) / 1.5))
+
     @lru_cache(maxsize=1)  # noqa: B019 - one index object lives as long as its engine
     def _idf_table(self) -> np.ndarray:
         scores = self._bm25.scores

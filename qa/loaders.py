@@ -47,9 +47,9 @@ def decode_utf8(data: bytes, source: str) -> str:
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML page, one block element per line."""
-    from selectolax.parser import HTMLParser  # lazy: only HTML corpora pay for it
+    from selectolax.lexbor import LexborHTMLParser  # lazy: only HTML corpora pay for it
 
-    tree = HTMLParser(html)
+    tree = LexborHTMLParser(html)
     for node in tree.css("script, style, noscript, template, svg, head, nav, footer, form"):
         node.decompose()
     root = tree.body or tree.root

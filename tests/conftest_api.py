@@ -46,8 +46,8 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60, **kwargs)
+    def client(self, timeout: float = 120, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=timeout, **kwargs)
 
     def stop(self) -> None:
         self.server.should_exit = True
@@ -107,8 +107,18 @@ def sse_json(text: str) -> list[tuple[str | None, Any]]:
 
 
 @pytest.fixture(scope="session")
-def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of the seeds corpus, built once per test session."""
+def built_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the seeds corpus, built once per test session.
+
+    The engine tests' session index (``seed_settings``/``seed_index`` in tests/conftest.py)
+    is reused when present, so a full test run embeds the corpus once.
+    """
+    try:
+        settings = request.getfixturevalue("seed_settings")
+        request.getfixturevalue("seed_index")
+        return Path(settings.index_dir)
+    except pytest.FixtureLookupError:
+        pass
     from qa.indexing import build_index
 
     index_dir = tmp_path_factory.mktemp("api-index")

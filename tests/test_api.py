@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from qa.api import create_app
+from qa.errors import IndexCorruptError
+from qa.feedback import export_feedback
 from qa.models import Answer, SearchResult, SourceDocument
 
+# The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
+# registering it as a plugin makes its session fixtures shared by every API test module.
 pytest_plugins = ["conftest_api"]
+pytest.register_assert_rewrite("conftest_api")  # before the import below, so asserts stay rewritten
 
-from conftest_api import LiveServer, sse_json  # noqa: E402
+from conftest_api import LiveServer, api_settings, sse_json, start_server  # noqa: E402
 
 QUESTION = "What are accountable care systems?"
 
@@ -64,7 +71,7 @@ def test_ask_stream_events(client: httpx.Client):
     assert events[0][1]["citations"] == [c.model_dump(mode="json") for c in done.citations]
 
 
-def test_ask_stream_is_incremental(live: LiveServer):
+def test_ask_stream_read_as_it_arrives(live: LiveServer):
     # Read it as a client would: events arrive while the response is still open.
     seen = []
     with live.client() as c, c.stream("POST", "/ask/stream", json={"question": QUESTION}) as r:
@@ -231,3 +238,89 @@ def test_openapi_docs(client: httpx.Client):
         assert path in schema["paths"], path
         for operation in schema["paths"][path].values():
             assert operation["summary"] and "\n" not in operation["summary"]
+
+
+def test_feedback_is_stored_and_exported(live: LiveServer, client: httpx.Client):
+    answer = client.post("/ask", json={"question": QUESTION}).json()
+    body = {
+        "question": QUESTION,
+        "answer": answer["answer"],
+        "citations": answer["citations"],
+        "helpful": False,
+        "bad_citation": 1,
+        "comment": "the first source is about something else",
+    }
+    r = client.post("/feedback", json=body)
+    assert r.status_code == 201, r.text
+    ident = r.json()["id"]
+    assert isinstance(ident, int)
+    [item] = [i for i in export_feedback(live.app.state.settings.feedback_db) if i["id"] == f"feedback-{ident}"]
+    assert item["question"] == QUESTION and item["category"] == "feedback" and item["split"] == "dev"
+    assert len(item["support"]) == len(answer["citations"]) - 1  # the flagged citation is not support
+    assert f"from feedback #{ident}: helpful=False, bad_citation=1" in item["notes"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"question": "q", "answer": "a", "citations": []},  # helpful missing
+        {"question": "", "answer": "a", "helpful": True},
+        {"question": "q", "answer": "a", "helpful": True, "citations": [{"source": "s", "start": -1, "end": 2}]},
+        {"question": "q", "answer": "a", "helpful": True, "comment": "c" * 3000},
+    ],
+)
+def test_feedback_bad_input(client: httpx.Client, body):
+    r = client.post("/feedback", json=body)
+    assert r.status_code == 422
+    assert r.json()["error"]["type"] == "validation_error"
+
+
+class _FailingEngine:
+    """The real engine, except for two questions that fail the way a broken index or a bug would."""
+
+    def __init__(self, engine):
+        self._engine = engine
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def ask(self, question, top_k=None):
+        if question == "corrupt":
+            raise IndexCorruptError("the index is damaged. Rebuild it with `qa index --rebuild`.")
+        if question == "crash":
+            raise RuntimeError("boom")
+        return self._engine.ask(question, top_k)
+
+
+@pytest.fixture(scope="module")
+def failing(tmp_path_factory, built_index, shared_engine) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("failing")
+    engine = _FailingEngine(shared_engine(None))
+    server = start_server(create_app(api_settings(tmp, built_index), engine_loader=lambda _s: engine))
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(("question", "kind"), [("corrupt", "IndexCorruptError"), ("crash", "internal_error")])
+def test_stream_failure_is_an_error_event(failing: LiveServer, question: str, kind: str):
+    with failing.client() as c:
+        r = c.post("/ask/stream", json={"question": question})
+        assert r.status_code == 200
+        assert sse_json(r.text) == [("error", {"error": {"type": kind, "message": ANY_MESSAGE}})]
+        r = c.post("/ask", json={"question": question})
+        assert r.status_code == (503 if kind == "IndexCorruptError" else 500)
+        assert r.json()["error"]["type"] == kind
+        assert "boom" not in r.text  # internals stay in the log
+        body = {"stream": True, "messages": [{"role": "user", "content": question}]}
+        events = sse_json(c.post("/v1/chat/completions", json=body).text)
+        assert events[-1][1]["error"]["type"] == kind
+
+
+class _AnyMessage(str):
+    def __eq__(self, other):
+        return isinstance(other, str) and bool(other) and "boom" not in other
+
+    __hash__ = str.__hash__
+
+
+ANY_MESSAGE = _AnyMessage()

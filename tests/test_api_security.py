@@ -10,7 +10,10 @@ import pytest
 
 from qa.api import create_app
 
+# The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
+# registering it as a plugin makes its session fixtures shared by every API test module.
 pytest_plugins = ["conftest_api"]
+pytest.register_assert_rewrite("conftest_api")  # before the import below, so asserts stay rewritten
 
 from conftest_api import (  # noqa: E402
     ALLOWED_ORIGIN,

@@ -7,7 +7,13 @@ import json
 import sqlite3
 import threading
 
-from qa.feedback import FeedbackIn, export_feedback, export_feedback_jsonl, read_feedback, store_feedback
+from qa.feedback import (
+    FeedbackIn,
+    export_feedback,
+    export_feedback_jsonl,
+    read_feedback,
+    store_feedback,
+)
 
 CITATIONS = [
     {"n": 1, "doc_id": "d1", "source": "seeds/a.txt", "start": 10, "end": 90, "quote_start": 20, "quote_end": 60,

@@ -333,6 +333,7 @@
     ".msg.bot{align-self:stretch}",
     ".bubble{padding:10px 14px;border-radius:4px 18px 18px 18px;background:var(--qa-surface);",
     "white-space:pre-wrap;overflow-wrap:anywhere;word-break:normal}",
+    ".answer{white-space:normal}",
     ".answer.abstained{color:var(--qa-muted);font-style:italic}",
     ".welcome .bubble{white-space:normal}",
     ".starters{display:flex;flex-direction:column;align-items:flex-start;gap:8px;margin-top:10px}",
@@ -405,6 +406,7 @@
     ".back .icon{width:18px;height:18px}",
     ".pv-head{flex:none;padding:14px 18px 12px}",
     ".pv-meta{display:flex;align-items:center;gap:8px;flex-wrap:wrap}",
+    ".pv-label{margin:0}",
     ".badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:11px;font-weight:700;",
     "letter-spacing:.05em;text-transform:uppercase;background:#fff1c2;color:#7a4b00}",
     ":host([data-theme=dark]) .badge{background:#4a3b12;color:#ffe08a}",
@@ -412,7 +414,8 @@
     ".pv-src{font-size:12px;color:var(--qa-muted);overflow-wrap:anywhere}",
     ".pv-text{flex:1;min-height:0;overflow-y:auto;position:relative;margin:0 16px 14px;padding:14px 16px;",
     "border-radius:12px;background:var(--qa-surface);border:1px solid var(--qa-border);",
-    "white-space:pre-wrap;overflow-wrap:anywhere;font-size:14.5px;line-height:1.7;overscroll-behavior:contain}",
+    "white-space:normal;overflow-wrap:anywhere;font-size:14.5px;line-height:1.7;overscroll-behavior:contain}",
+    ".pv-text .nl{white-space:pre}",
     ".pv-text .ctx{color:var(--qa-muted)}",
     ".pv-text .psg{color:var(--qa-fg)}",
     "mark{background:var(--qa-mark);color:var(--qa-mark-fg);border-radius:3px;padding:1px 2px;",
@@ -424,7 +427,10 @@
     ".flag:hover{border-color:#d92d20;color:#b42318}",
     ".flag:disabled{opacity:.6;cursor:default}",
     ".flag .icon{width:15px;height:15px}",
-    ".sr{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}",
+    // full screen on phones: come last so they override the rules above
+    "@media (max-width:639.98px){.input{font-size:16px}", // iOS zooms into smaller inputs
+    ".composer{padding-bottom:calc(12px + env(safe-area-inset-bottom,0px))}",
+    ".head{padding-top:calc(12px + env(safe-area-inset-top,0px))}}",
   ].join("");
 
   // ------------------------------------------------------------ the widget
@@ -1146,12 +1152,13 @@
                 return;
               }
               parser.push(decoder.decode(r.value, { stream: true }));
-              if (failed || gotDone) {
-                try {
-                  reader.cancel();
-                } catch (e) {
-                  /* ignore */
-                }
+              if (failed) {
+                reader.cancel().catch(function () {});
+                return;
+              }
+              if (gotDone) {
+                // The answer is complete: let the response finish in the background.
+                drain(reader);
                 return;
               }
               return pump();
@@ -1176,10 +1183,26 @@
             } else if (msg.status !== "error") {
               v.writer.flush();
               fail(msg, v, NETWORK_MESSAGE, true);
+              if (window.console && window.console.warn) {
+                window.console.warn(
+                  "QAWidget: the request to " + cfg.apiBase + "/ask/stream failed (" + (err && err.message) + "). " +
+                    "If the server is up, check that this page's origin (" + window.location.origin +
+                    ") is listed in the server's QA_CORS_ORIGINS."
+                );
+              }
             }
             finish();
           }
         );
+    }
+
+    function drain(reader) {
+      reader.read().then(
+        function (r) {
+          if (!r.done) drain(reader);
+        },
+        function () {}
+      );
     }
 
     function stop() {
@@ -1296,6 +1319,41 @@
       return sp > floor ? sp : to;
     }
 
+    var BREAK_RUN = /[ \t]*(?:\r\n|\n|\r)[ \t\r\n]*/g;
+    var WS = /[ \t\r\n]/;
+
+    /** Is the newline run text[a:b] a real break, or a hard wrap inside a paragraph (PDF text)? */
+    function isHardBreak(text, a, b) {
+      while (a > 0 && WS.test(text.charAt(a - 1))) a--;
+      while (b < text.length && WS.test(text.charAt(b))) b++;
+      var run = text.slice(a, b);
+      if (/(\r\n|\n|\r)[ \t]*(\r\n|\n|\r)/.test(run)) return true; // blank line: new paragraph
+      var lineStart = Math.max(text.lastIndexOf("\n", a - 1), text.lastIndexOf("\r", a - 1)) + 1;
+      var prev = text.slice(lineStart, a);
+      if (prev.length < 45) return true; // short line: a heading, a list item, a signature
+      if (/[.!?:;"”’)\]]$/.test(prev)) return true; // the line ends a sentence
+      if (/^(?:[•●◦▪\-–*·]|\d{1,3}[.)])\s/.test(text.slice(b, b + 6))) return true; // a list follows
+      return false;
+    }
+
+    /** Append text[from:to] to `parent`, verbatim (textContent is exact), laid out as prose:
+     *  hard-wrapped lines flow together, paragraph and list breaks stay. */
+    function appendFlow(parent, text, from, to) {
+      BREAK_RUN.lastIndex = from;
+      var pos = from;
+      var m;
+      while ((m = BREAK_RUN.exec(text)) && m.index < to) {
+        var a = m.index;
+        var b = Math.min(to, a + m[0].length);
+        if (a > pos) parent.appendChild(document.createTextNode(text.slice(pos, a)));
+        if (isHardBreak(text, a, a + m[0].length)) parent.appendChild(h("span", { class: "nl", text: text.slice(a, b) }));
+        else parent.appendChild(document.createTextNode(text.slice(a, b)));
+        pos = b;
+        if (m[0].length === 0) BREAK_RUN.lastIndex++;
+      }
+      if (pos < to) parent.appendChild(document.createTextNode(text.slice(pos, to)));
+    }
+
     function renderPassageText(text, ps, pe, qs, qe, ctxLo, ctxHi) {
       clear(pvText);
       var CONTEXT = 360;
@@ -1303,18 +1361,26 @@
       var ce = snapEnd(text, ctxHi, Math.min(ctxHi, pe + CONTEXT));
       if (cs > ps) cs = ps;
       if (ce < pe) ce = pe;
-      var before = text.slice(cs, ps).replace(/^\s+/, "");
-      var after = text.slice(pe, ce).replace(/\s+$/, "");
-      if (before) {
-        pvText.appendChild(h("span", { class: "ctx", text: (cs > ctxLo ? "… " : "") + before }));
+      while (cs < ps && WS.test(text.charAt(cs))) cs++;
+      while (ce > pe && WS.test(text.charAt(ce - 1))) ce--;
+      if (cs < ps) {
+        var before = h("span", { class: "ctx" }, cs > ctxLo ? "… " : "");
+        appendFlow(before, text, cs, ps);
+        pvText.appendChild(before);
       }
       var psg = h("span", { class: "psg" });
-      psg.appendChild(document.createTextNode(text.slice(ps, qs)));
-      var mark = h("mark", { text: text.slice(qs, qe) });
+      appendFlow(psg, text, ps, qs);
+      var mark = h("mark");
+      appendFlow(mark, text, qs, qe);
       psg.appendChild(mark);
-      psg.appendChild(document.createTextNode(text.slice(qe, pe)));
+      appendFlow(psg, text, qe, pe);
       pvText.appendChild(psg);
-      if (after) pvText.appendChild(h("span", { class: "ctx", text: after + (ce < ctxHi ? " …" : "") }));
+      if (ce > pe) {
+        var after = h("span", { class: "ctx" });
+        appendFlow(after, text, pe, ce);
+        if (ce < ctxHi) after.appendChild(document.createTextNode(" …"));
+        pvText.appendChild(after);
+      }
       return mark;
     }
 
@@ -1379,6 +1445,7 @@
       state.returnFocus = trigger || null;
       clear(pvMeta);
       pvMeta.appendChild(h("span", { class: "num", text: String(c.n) }));
+      pvMeta.appendChild(h("span", { class: "label pv-label", text: "Source" }));
       if (c.section === "comments") pvMeta.appendChild(h("span", { class: "badge", text: "Reader comment" }));
       pvTitle.textContent = c.title || c.source || "Untitled";
       pvSrc.textContent = c.source || "";

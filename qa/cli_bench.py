@@ -1,0 +1,57 @@
+"""`qa bench`: the performance benchmark (logic in qa/bench.py, method in bench/README.md)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+
+def _sizes(_ctx, _param, value: str | None) -> list[int] | None:
+    if not value:
+        return None
+    try:
+        sizes = [int(float(v)) for v in value.replace("_", "").split(",") if v.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(f"sizes must be numbers separated by commas, e.g. 10000,100000. Currently, it is {value!r}") from exc
+    if not sizes or min(sizes) < 100:
+        raise click.BadParameter(f"each size must be at least 100. Currently, sizes are {value!r}")
+    return sizes
+
+
+@click.command("bench")
+@click.option("--quick", is_flag=True, help="a short run: fewer repeats and questions, no growth curve unless --growth")
+@click.option("--growth/--no-growth", default=None,
+              help="include the 10k/100k/1M growth curve [on for a full run, off with --quick]")
+@click.option("--sizes", callback=_sizes, help="growth-curve sizes, e.g. 10000,100000,1000000")
+@click.option("--compare", multiple=True, type=click.Choice(["ivf-flat", "hnsw"]),
+              help="also build these approximate indexes at each growth size, for comparison")
+@click.option("--http/--no-http", default=True, show_default=True, help="measure answers over HTTP (uvicorn)")
+@click.option("--cold/--no-cold", default=True, show_default=True, help="measure fresh `qa ask` processes")
+@click.option("--repeats", type=click.IntRange(1, 50), help="runs per figure (median reported) [5; 3 with --quick]")
+@click.option("--seeds", "seeds_dir", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
+              help="corpus indexed for the latency figures")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path),
+              help="use this index as it is (skips the indexing figures)")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("bench/results"),
+              show_default=True, help="where bench-<time>.json/.md and latest.json/.md go")
+@click.option("--json", "as_json", is_flag=True, help="print the full result as JSON on stdout")
+def bench_cmd(quick, growth, sizes, compare, http, cold, repeats, seeds_dir, index_dir, out_dir, as_json) -> None:
+    """Measure latency, cold start, memory, indexing and growth; write JSON and Markdown."""
+    from qa.bench import run_bench, to_markdown
+
+    if index_dir is not None and not (Path(index_dir) / "CURRENT").is_file():
+        raise click.UsageError(f"--index {index_dir} holds no index; build it with `qa index --index {index_dir}`")
+    command = "qa " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "qa bench"
+    result = run_bench(
+        out_dir=out_dir, seeds_dir=seeds_dir, index_dir=index_dir, quick=quick, growth=growth, sizes=sizes,
+        http=http, cold=cold, repeats=repeats, compare=tuple(compare), command=command,
+    )
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+    else:
+        click.echo(to_markdown(result))
+        click.echo(f"results: {out_dir}/latest.json and {out_dir}/latest.md")

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run the test suite (lint, unit, API, and browser tests). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ]; then
+    # Debian's Chromium for the widget tests; Playwright's own browser download fails offline.
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+.venv/bin/ruff check qa tests bench
+.venv/bin/python -m pytest "$@"

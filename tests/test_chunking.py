@@ -1,0 +1,87 @@
+"""Chunks respect token budgets, the model's own input limit, and source offsets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.chunking import Chunker, embedding_text
+from qa.cleaning import clean_document
+from qa.config import DEFAULT_ENCODING, DEFAULT_MODEL
+from qa.embedding import WordPieceCounter, model_max_tokens
+from qa.loaders import RawDocument, load_file
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def counter():
+    return WordPieceCounter(DEFAULT_MODEL)
+
+
+def _chunker(counter, max_tokens=160, overlap=32):
+    return Chunker(DEFAULT_ENCODING, max_tokens, overlap, counter.count, model_max_tokens(DEFAULT_MODEL))
+
+
+def test_model_limit_is_read_from_the_bundled_model():
+    assert model_max_tokens(DEFAULT_MODEL) == 256
+
+
+@pytest.mark.parametrize("max_tokens", [64, 160, 400])
+def test_no_chunk_exceeds_the_model_input_limit(counter, max_tokens):
+    """MiniLM silently truncates past 256 word pieces; every embedded text must fit."""
+    chunker = _chunker(counter, max_tokens=max_tokens, overlap=min(32, max_tokens // 4))
+    limit = model_max_tokens(DEFAULT_MODEL)
+    for path in sorted(SEEDS.iterdir()):
+        doc = clean_document(load_file(path))
+        for chunk in chunker.chunk(doc):
+            pieces = counter.count([embedding_text(doc.title, chunk)])[0]
+            assert pieces <= limit, (path.name, pieces, chunk.text[:60])
+
+
+def test_wordpiece_limit_binds_before_tiktoken_budget(counter):
+    # Numbers and rare names cost more word pieces than cl100k tokens: a 400-token budget
+    # would overflow MiniLM, so the chunker must split on the word-piece count.
+    sentence = "Reference 1234567 8901234 5678901 for Aldershot-Bassetlaw-Wokingham. "
+    raw = RawDocument("n", "n.txt", "Numbers\n\n" + sentence * 30, "text", "0")
+    doc = clean_document(raw)
+    chunks = _chunker(counter, max_tokens=2000, overlap=0).chunk(doc)
+    assert len(chunks) > 1
+    assert all(counter.count([embedding_text(doc.title, c)])[0] <= 256 for c in chunks)
+
+
+def test_token_budget_and_overlap(counter):
+    doc = clean_document(load_file(SEEDS / "002_9aabc97dfefbaefd.txt"))
+    chunker = _chunker(counter, max_tokens=120, overlap=30)
+    chunks = chunker.chunk(doc)
+    assert len(chunks) > 10
+    for c in chunks:
+        if len(c.sentences) > 1:
+            assert chunker.tokens(c.text) <= 120 + 5  # joined with spaces
+    # Consecutive chunks in one section share their boundary sentences.
+    shared = sum(
+        1 for a, b in zip(chunks, chunks[1:], strict=False)
+        if a.section == b.section and {(s.start, s.end) for s in a.sentences} & {(s.start, s.end) for s in b.sentences}
+    )
+    assert shared > 0
+
+
+def test_chunks_never_mix_article_and_comments(counter):
+    doc = clean_document(load_file(SEEDS / "000_e394d50cb2b718a3.txt"))
+    for chunk in _chunker(counter).chunk(doc):
+        assert {s.section for s in chunk.sentences} == {chunk.section}
+
+
+def test_chunk_offsets_cover_their_sentences(counter):
+    doc = clean_document(load_file(SEEDS / "003_56a6725d5cdb8bb7.txt"))
+    for chunk in _chunker(counter).chunk(doc):
+        assert chunk.start == chunk.sentences[0].start and chunk.end == chunk.sentences[-1].end
+        assert 0 <= chunk.start < chunk.end <= len(doc.raw_text)
+
+
+def test_invalid_settings_are_rejected(counter):
+    with pytest.raises(ValueError, match="overlap"):
+        _chunker(counter, max_tokens=50, overlap=50)
+    with pytest.raises(ValueError, match="max_tokens must be greater than 0"):
+        _chunker(counter, max_tokens=0, overlap=0)

@@ -1,0 +1,114 @@
+"""Asking and searching over the real seed index with the real bundled model."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from qa.errors import InvalidQuestionError
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    "What is an accountable care system?",
+    "What is an ACO?",
+    "How many STPs were rated outstanding on the progress dashboard?",
+    "What did Joan Heaton ask about privatisation?",
+    "Which areas are likely candidates to become the first ACSs?",
+    "Who chairs the Public Accounts Committee?",
+]
+
+
+def _source_text(source: str) -> str:
+    return (ROOT / source).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_citation_offsets_slice_the_source_file_exactly(engine, question):
+    answer = engine.ask(question)
+    for c in answer.citations:
+        text = _source_text(c.source)
+        assert text[c.start : c.end] == c.text
+        assert text[c.quote_start : c.quote_end] == c.quote
+        assert c.start <= c.quote_start < c.quote_end <= c.end
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_marker_has_a_citation_and_every_citation_is_used(engine, question):
+    answer = engine.ask(question)
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
+    assert sorted(markers) == [c.n for c in answer.citations]
+    if not answer.abstained:
+        assert answer.answer.rstrip().endswith("]")  # every sentence ends with its marker
+        assert len(answer.answer.split()) <= engine.settings.max_answer_words + 30
+
+
+def test_definition_answer_comes_from_the_briefing(engine):
+    answer = engine.ask("What three characteristics do accountable care organisations have in common?")
+    assert not answer.abstained
+    assert any("defined population" in c.quote for c in answer.citations)
+
+
+def test_acronyms_are_found_lexically(engine):
+    hits = engine.search("PACS vanguard", k=3).hits
+    assert any("pacs" in h.text.lower() for h in hits)  # PACS and PACs are one term
+
+
+def test_reader_comments_are_labelled_in_citations_and_answer(engine):
+    answer = engine.ask("What did reader Joan Heaton ask about privatisation?")
+    assert not answer.abstained
+    c = answer.citations[0]
+    assert c.section == "comments"
+    assert "Joan Heaton commented" in answer.answer
+
+
+def test_off_topic_question_is_refused(engine):
+    answer = engine.ask("How do I make a sourdough starter?")
+    assert answer.abstained and answer.citations == []
+    assert "could not find" in answer.answer
+
+
+def test_question_naming_something_unknown_says_so(engine):
+    answer = engine.ask("Who is the health minister in the Welsh Government?")
+    assert answer.abstained
+    assert "Welsh" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("", "question is empty"),
+        ("   \n\t ", "question is empty"),
+        ("x" * 10_000, "question is 10000 characters long; the limit is 2000"),
+    ],
+)
+def test_bad_questions_get_clear_errors(engine, question, message):
+    with pytest.raises(InvalidQuestionError, match=message):
+        engine.ask(question)
+    with pytest.raises(InvalidQuestionError, match=message):
+        engine.search(question)
+
+
+@pytest.mark.parametrize("k", [0, -1, 51])
+def test_bad_top_k_is_rejected(engine, k):
+    with pytest.raises(InvalidQuestionError, match=f"top_k must be between 1 and 50. Currently, top_k is {k}"):
+        engine.ask("What is an STP?", top_k=k)
+
+
+def test_search_returns_ranked_passages_with_offsets(engine):
+    result = engine.search("integrated primary and acute care systems", k=5)
+    assert [h.rank for h in result.hits] == [1, 2, 3, 4, 5]
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    for h in result.hits:
+        assert _source_text(h.source)[h.start : h.end] == h.text
+
+
+def test_sources_expose_the_document_and_its_kept_segments(engine):
+    doc = engine.source("003_56a6725d5cdb8bb7")
+    assert doc.text == _source_text(doc.source)
+    assert {s.section for s in doc.segments} == {"body", "comments"}
+    assert not any("Cookie policy" in doc.text[s.start : s.end] for s in doc.segments)
+    with pytest.raises(KeyError):
+        engine.source("../../etc/passwd")
