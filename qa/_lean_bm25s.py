@@ -5,7 +5,8 @@ ranx and sentence-transformers): about 0.5 s and 60 MB, a large share of a cold
 `qa ask`.  Our BM25 only loads saved arrays and scores queries, which bm25s does
 with numpy either way, so while bm25s is first imported those two are hidden.
 Modules already imported are left alone (then there is nothing to save), and
-nothing stays hidden afterwards: `import scipy` later works as usual.
+nothing stays hidden afterwards: `import scipy` later works as usual.  bm25s's
+progress bars (tqdm, another ~50 ms to import) are switched off the same way.
 
 This belongs next to the other bm25s imports in qa/lexical.py; it is separate
 only because that file has another owner.  qa.engine imports it before
@@ -14,6 +15,7 @@ qa.answer, whose module-level tokenize() call is the first to import bm25s.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,5 +35,11 @@ def hidden_if_unloaded(*modules: str) -> Iterator[None]:
                 del sys.modules[m]
 
 
-with hidden_if_unloaded("numba", "scipy"):
-    import bm25s  # noqa: F401
+_had_flag = "DISABLE_TQDM" in os.environ
+os.environ.setdefault("DISABLE_TQDM", "1")  # bm25s then skips importing tqdm (~30-70 ms); we pass
+try:  # show_progress=False everywhere anyway
+    with hidden_if_unloaded("numba", "scipy"):
+        import bm25s  # noqa: F401
+finally:
+    if not _had_flag:
+        del os.environ["DISABLE_TQDM"]

@@ -329,6 +329,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _ready(conn) -> bool:
+    """/readyz says "ready" (older servers: /healthz did)."""
+    for path in ("/readyz", "/healthz"):
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = json.loads(resp.read() or b"{}")
+        if resp.status != 404:
+            return resp.status == 200 and body.get("status") == "ready"
+    return False
+
+
 def bench_http(index_dir: Path, questions: list[str], repeats: int, say: Say) -> dict[str, Any]:
     """POST /ask against a real uvicorn process; its memory after warm-up and after the batch."""
     import http.client
@@ -352,11 +363,10 @@ def bench_http(index_dir: Path, questions: list[str], repeats: int, say: Say) ->
                 return {"skipped": f"server exited ({proc.returncode}): {proc.stderr.read()[-500:]}"}
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                conn.request("GET", "/healthz")
-                resp = conn.getresponse()
-                body = json.loads(resp.read() or b"{}")
-                if resp.status == 200 and body.get("status") == "ready":
+                if _ready(conn):
                     break
+                conn.close()
+                conn = None
             except (OSError, ValueError, http.client.HTTPException):
                 if conn is not None:
                     conn.close()
@@ -459,6 +469,8 @@ def bench_cold(index_dir: Path, question: str, runs: int, say: Say, compare_fall
         "samples_s": [round(x, 3) for x in samples],
         "heavy_modules_imported": [m for m in modules.split(",") if m],
         "import_qa_cli_s": _import_time("qa.cli"),
+        "phases_in_process": cold_phases(index_dir, question),
+        "python_startup_s": _python_startup(),
         "hyperfine": _hyperfine(cmd, runs),
         "load_average_after": load_average(),
     }
@@ -467,6 +479,44 @@ def bench_cold(index_dir: Path, question: str, runs: int, say: Say, compare_fall
         slow = [timed({"QA_QUERY_ENCODER": "sentence-transformers"}) for _ in range(max(3, runs // 3))]
         out["sentence_transformers_fallback_median_s"] = round(statistics.median(slow), 3)
     say(f"  cold `qa ask`: median {out['median_s']} s over {runs} runs (imports: {modules or 'none heavy'})")
+    return out
+
+
+_PHASES = """
+import sys, time, json
+t = [time.perf_counter()]
+import qa.cli
+t.append(time.perf_counter())
+from qa.config import Settings
+from qa.engine import Engine
+t.append(time.perf_counter())
+engine = Engine.load(Settings(index_dir=sys.argv[1]))
+t.append(time.perf_counter())
+engine.encode_query(sys.argv[2])
+t.append(time.perf_counter())
+engine.ask(sys.argv[2])
+t.append(time.perf_counter())
+names = ["import qa.cli", "import qa.engine (numpy, bm25s, models)", "Engine.load (index files)",
+         "first query embedding (encoder start)", "ask"]
+print(json.dumps({"encoder": engine.query_encoder.kind,
+                  **{n: b - a for n, a, b in zip(names, t, t[1:])}}))
+"""
+
+
+def cold_phases(index_dir: Path, question: str, runs: int = 5) -> dict[str, Any]:
+    """Median seconds per step of a cold `qa ask`, measured inside fresh processes."""
+    samples: list[dict[str, Any]] = []
+    for _ in range(runs):
+        res = subprocess.run([sys.executable, "-c", _PHASES, str(index_dir), question],
+                             capture_output=True, text=True, cwd=ROOT)
+        if res.returncode == 0 and res.stdout.strip():
+            samples.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    if not samples:
+        return {}
+    out: dict[str, Any] = {"encoder": samples[0]["encoder"]}
+    for key in samples[0]:
+        if key != "encoder":
+            out[key + " s"] = round(statistics.median(s[key] for s in samples), 4)
     return out
 
 
@@ -483,6 +533,16 @@ def _import_time(module: str, runs: int = 3) -> float | None:
             if len(parts) == 3 and parts[2] == module:
                 found.append(int(parts[1]) / 1e6)
     return round(statistics.median(found), 3) if found else None
+
+
+def _python_startup(runs: int = 7) -> float:
+    """Median seconds for `python -c pass` with this interpreter (start-up and exit)."""
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        samples.append(time.perf_counter() - t)
+    return round(statistics.median(samples), 4)
 
 
 def _hyperfine(cmd: list[str], runs: int) -> dict[str, Any] | None:

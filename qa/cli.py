@@ -174,5 +174,9 @@ from qa.cli_bench import bench_cmd  # noqa: E402
 
 main.add_command(bench_cmd)
 
+from qa.cli_eval import eval_cmd  # noqa: E402
+
+main.add_command(eval_cmd)
+
 if __name__ == "__main__":
     main()

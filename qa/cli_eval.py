@@ -50,11 +50,14 @@ def _settings(**overrides) -> Settings:
 @click.option("--beir-split", default="test", show_default=True, help="with --beir: qrels/SPLIT.tsv")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical", "all"]), default="hybrid",
               show_default=True, help="with --beir: retrieval mode(s)")
+@click.option("--reference", is_flag=True,
+              help="with --beir: also score MTEB's dense setup (one vector per document, no chunking)")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON on stdout")
 @click.option("--no-plots", is_flag=True, help="skip the PNG plots")
 @click.option("--quiet", "-q", is_flag=True, help="no progress on stderr")
 def eval_cmd(questions, seeds_dir, index_dir, out_dir, baseline_path, save_baseline, gate, gate_config,
-             calibrate, max_false_refusal, beir_dir, beir_split, mode, as_json, no_plots, quiet) -> None:
+             calibrate, max_false_refusal, beir_dir, beir_split, mode, reference, as_json, no_plots,
+             quiet) -> None:
     """Score answers, citations, refusals and retrieval on the evaluation set.
 
     Builds or updates the seed index first (unless --index is given), writes
@@ -63,7 +66,7 @@ def eval_cmd(questions, seeds_dir, index_dir, out_dir, baseline_path, save_basel
     """
     try:
         if beir_dir is not None:
-            _run_beir(beir_dir, beir_split, mode, index_dir, out_dir, as_json, quiet)
+            _run_beir(beir_dir, beir_split, mode, reference, index_dir, out_dir, as_json, quiet)
             return
         settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir)
         engine = _engine(settings, build=index_dir is None, quiet=quiet)
@@ -113,7 +116,8 @@ def _run_eval(engine, items, out_dir, baseline_path, save_baseline, gate, gate_c
     from qa.evaluation.report import result_dict, write_outputs
     from qa.evaluation.runner import run_eval
 
-    config = load_gate(gate_config) if gate else None
+    # The gate config also names the baseline file, so read it whenever it is there.
+    config = load_gate(gate_config) if gate or gate_config.is_file() else None
     if baseline_path is None:
         rule = config.baseline if config else None
         baseline_path = Path(rule.path) if rule else Path("eval/baseline.json")
@@ -121,7 +125,7 @@ def _run_eval(engine, items, out_dir, baseline_path, save_baseline, gate, gate_c
     baseline = load_baseline(baseline_path)
     comparison = compare(run, baseline, baseline_path) if baseline else None
     result = None
-    if config is not None:
+    if gate and config is not None:
         regressed = [r for r in (comparison.regressions if comparison else [])
                      if config.split == "all" or r.split == config.split]
         result = check_gate(run, config, baseline, len(regressed))
@@ -193,15 +197,17 @@ def _run_calibration(engine, items, max_false_refusal, out_dir, as_json) -> None
                    f"false refusal {b.false_refusal:.3f}, refused unanswerable {b.unanswerable_refusal:.3f}")
 
 
-def _run_beir(folder, split, mode, index_dir, out_dir, as_json, quiet) -> None:
+def _run_beir(folder, split, mode, reference, index_dir, out_dir, as_json, quiet) -> None:
     from qa.engine import Engine
     from qa.evaluation.beir import (
         MODES,
         PASSAGE_DEPTH,
         BeirReport,
         evaluate_mode,
+        evaluate_reference,
         index_beir,
         load_beir,
+        query_vectors,
     )
 
     started = time.perf_counter()
@@ -211,16 +217,26 @@ def _run_beir(folder, split, mode, index_dir, out_dir, as_json, quiet) -> None:
     engine = Engine.load(settings)
     engine.warm_up()
     modes = MODES if mode == "all" else (mode,)
+    if not quiet:
+        _echo_err(f"embedding {len(dataset.queries)} queries")
+    embed_started = time.perf_counter()
+    vectors = query_vectors(engine, dataset.queries)
+    embed_seconds = time.perf_counter() - embed_started
     results = []
     for m in modes:
         if not quiet:
             _echo_err(f"retrieving {len(dataset.queries)} queries ({m})")
-        results.append(evaluate_mode(engine, dataset, m))
+        results.append(evaluate_mode(engine, dataset, m, vectors))
+    if reference:
+        if not quiet:
+            _echo_err("scoring the one-vector-per-document reference (embeds the corpus the first time)")
+        results.append(evaluate_reference(engine, dataset, vectors, settings.index_dir))
     report = BeirReport(
         dataset=dataset.name, split=split, index_dir=str(settings.index_dir),
         documents=len(dataset.corpus), passages=built.passages,
         duplicates_dropped=len(built.duplicates), index_seconds=round(built.seconds, 1),
-        embedded_passages=built.embedded_passages, total_seconds=round(time.perf_counter() - started, 1),
+        embedded_passages=built.embedded_passages, query_seconds=round(embed_seconds, 1),
+        total_seconds=round(time.perf_counter() - started, 1),
         settings={"model": settings.model, "chunk_tokens": settings.chunk_tokens,
                   "chunk_overlap": settings.chunk_overlap,
                   "dense_weight": getattr(engine.retriever, "dense_weight", None),
@@ -235,9 +251,10 @@ def _run_beir(folder, split, mode, index_dir, out_dir, as_json, quiet) -> None:
         return
     click.echo(f"{dataset.name} ({split}, {len(dataset.queries)} queries, {report.documents} documents, "
                f"{report.passages} passages); index {report.index_seconds}s "
-               f"({report.embedded_passages} passages embedded), total {report.total_seconds}s\n")
-    click.echo(f"{'mode':<8}  {'nDCG@10':>7}  {'Recall@100':>10}  {'seconds':>7}")
+               f"({report.embedded_passages} passages embedded), queries embedded in {report.query_seconds}s, "
+               f"total {report.total_seconds}s\n")
+    click.echo(f"{'mode':<15}  {'nDCG@10':>7}  {'Recall@100':>10}  {'seconds':>7}")
     for r in results:
-        click.echo(f"{r.mode:<8}  {r.ndcg_at_10:7.4f}  {r.recall_at_100:10.4f}  {r.seconds:7.1f}")
+        click.echo(f"{r.mode:<15}  {r.ndcg_at_10:7.4f}  {r.recall_at_100:10.4f}  {r.seconds:7.1f}")
     click.echo(f"\nwrote {path}")
 

@@ -25,6 +25,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from qa.blas import one_blas_thread
+
 FLAT = "flat"  # exact inner product
 IVF_SQ8 = "ivf-sq8"  # inverted lists, 8-bit scalar-quantised codes (the approximate default)
 IVF_FLAT = "ivf-flat"  # inverted lists, full float32 vectors (measured, not the default)
@@ -65,7 +67,8 @@ class NumpyFlat:
         ids = np.full((nq, k), -1, dtype=np.int64)
         if kk == 0:
             return scores, ids
-        sims = x @ self.vectors.T  # (nq, ntotal)
+        with one_blas_thread():  # memory-bound: a second thread only adds contention
+            sims = x @ self.vectors.T  # (nq, ntotal)
         top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk] if kk < self.ntotal else np.tile(
             np.arange(self.ntotal), (nq, 1)
         )

@@ -30,7 +30,19 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-def tokenize(text: str) -> list[str]:
+# Words that shape a question but say nothing about its topic, dropped from queries
+# only (passages keep them).  In a small corpus "how" and "many" have a high IDF, so
+# "How many STPs are there?" ranked passages that merely say "how" and "many" above
+# the one with the number (eval dev split: hit@5 0.906 -> 0.938, MRR 0.809 -> 0.838;
+# BEIR SciFact claims are statements and do not change).
+QUESTION_WORDS = frozenset({
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much",
+    "do", "does", "did", "has", "have", "had", "can", "could", "would", "should",
+    "i", "we", "you", "me", "my", "our", "your", "any", "some", "there",
+})
+
+
+def _words(text: str, extra_stop: frozenset[str] = frozenset()) -> list[str]:
     stop = _stopwords()
     words = []
     for match in _TOKEN.finditer(text):
@@ -38,10 +50,20 @@ def tokenize(text: str) -> list[str]:
         if _ACRONYM_PLURAL.fullmatch(word):
             word = word[:-1]
         word = word.lower().replace("’", "'")
-        if word in stop or (len(word) < 2 and not word.isdigit()):
+        if word in stop or word in extra_stop or (len(word) < 2 and not word.isdigit()):
             continue
         words.append(word)
     return _stemmer().stemWords(words) if words else []
+
+
+def tokenize(text: str) -> list[str]:
+    """Index-side tokens: lower-cased, stop words removed, Snowball-stemmed."""
+    return _words(text)
+
+
+def query_tokens(text: str) -> list[str]:
+    """Search-side tokens: ``tokenize`` without question words."""
+    return _words(text, QUESTION_WORDS)
 
 
 class LexicalIndex:
@@ -83,7 +105,7 @@ class LexicalIndex:
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when no term is known)."""
         vocab = self._bm25.vocab_dict
-        terms = [t for t in tokenize(query) if t in vocab]
+        terms = [t for t in query_tokens(query) if t in vocab]
         if not terms:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)

@@ -1,19 +1,22 @@
-"""Query embeddings without torch: the model exported to ONNX, run by onnxruntime.
+"""Query embeddings without torch: the model exported at index time, run without it.
 
 Importing sentence-transformers (and with it torch and transformers) takes seconds,
-which would dominate a one-shot ``qa ask``.  So ``qa index`` exports the model's
-transformer to ONNX once (``ensure_query_encoder``), next to the index::
+which would dominate a one-shot ``qa ask``.  So ``qa index`` exports the model once
+(``ensure_query_encoder``), next to the index::
 
     <index_dir>/models/<model-slug>-<hash>/
-        model.onnx       the transformer graph (token ids -> token embeddings)
-        model.onnx.data  its weights, memory-mapped by onnxruntime
-        tokenizer.json   the model's own fast tokenizer
-        encoder.json     pooling modes, normalisation, max length, provenance
+        model.onnx        the transformer graph (token ids -> token embeddings)
+        model.onnx.data   its weights, memory-mapped by onnxruntime
+        bert.safetensors  the same weights for the numpy pass (plain BERT models only)
+        tokenizer.json    the model's own fast tokenizer
+        encoder.json      pooling modes, normalisation, max length, provenance
 
-and a query is then tokenized with ``tokenizers``, run by ``onnxruntime`` and pooled
-and normalised in numpy exactly as the model's Pooling/Normalize modules say.
-sentence-transformers still embeds every document; before a bundle is installed its
-vectors are checked against sentence-transformers (cosine >= ``MIN_AGREEMENT``).
+A query is tokenized with ``tokenizers``, run through the transformer, and pooled
+and normalised in numpy exactly as the model's Pooling/Normalize modules say.  The
+transformer runs in onnxruntime in a server (fastest per query), and in numpy in a
+one-shot process such as `qa ask` (fastest start: no onnxruntime import or session).
+sentence-transformers still embeds every document; before a bundle is installed both
+paths are checked against it (cosine >= ``MIN_AGREEMENT``).
 
 If there is no bundle, or it cannot be loaded, queries fall back to
 sentence-transformers with a warning: slower to start, same vectors.
@@ -37,12 +40,14 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from qa.blas import one_blas_thread
+
 if TYPE_CHECKING:
     from qa.embedding import Embedder
 
 log = logging.getLogger("qa.query_encoder")
 
-EXPORT_FORMAT = 2  # bump when the bundle layout or the export changes
+EXPORT_FORMAT = 3  # bump when the bundle layout or the export changes
 ENCODER_FILE = "encoder.json"
 OPSET = 17
 MIN_AGREEMENT = 0.999  # cosine against sentence-transformers, checked at export time
@@ -114,17 +119,16 @@ def _threads() -> int:
         return 1
 
 
-class OnnxQueryEncoder:
-    """onnxruntime + tokenizers + numpy pooling; imports neither torch nor transformers."""
+class _TokenizedEncoder:
+    """Shared by the exported encoders: the bundle's tokenizer, then pooling in numpy."""
 
-    kind = "onnx"
+    kind = "?"
 
-    def __init__(self, folder: Path, threads: int | None = None, prepack: bool = True) -> None:
+    def __init__(self, folder: Path) -> None:
         folder = Path(folder)
         meta = read_meta(folder)
         if meta is None or meta.get("format") != EXPORT_FORMAT:
             raise ExportError(f"{folder / ENCODER_FILE} is missing or has an old format")
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.folder = folder
@@ -137,17 +141,6 @@ class OnnxQueryEncoder:
         tok.no_padding()
         tok.enable_truncation(int(meta["max_seq_length"]))
         self.tokenizer = tok
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        opts.intra_op_num_threads = _threads() if threads is None else threads
-        opts.inter_op_num_threads = 1
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        if not prepack:  # starts ~80 ms sooner, encodes ~2x slower: for one-shot processes
-            opts.add_session_config_entry("session.disable_prepacking", "1")
-        self.session = ort.InferenceSession(
-            str(folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
-        )
-        self.input_names = [i.name for i in self.session.get_inputs()]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -162,8 +155,155 @@ class OnnxQueryEncoder:
             feeds["input_ids"][row, :n] = e.ids
             feeds["attention_mask"][row, :n] = e.attention_mask
             feeds["token_type_ids"][row, :n] = e.type_ids
-        hidden = self.session.run(None, {k: feeds[k] for k in self.input_names})[0]
-        return pool(hidden, feeds["attention_mask"], self.pooling, self.normalize)
+        return pool(self._token_embeddings(feeds), feeds["attention_mask"], self.pooling, self.normalize)
+
+    def _token_embeddings(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class OnnxQueryEncoder(_TokenizedEncoder):
+    """onnxruntime + tokenizers + numpy pooling; imports neither torch nor transformers."""
+
+    kind = "onnx"
+
+    def __init__(self, folder: Path, threads: int | None = None, prepack: bool = True) -> None:
+        super().__init__(folder)
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        opts.intra_op_num_threads = _threads() if threads is None else threads
+        opts.inter_op_num_threads = 1
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        if not prepack:  # starts ~80 ms sooner, encodes ~2x slower: for one-shot processes
+            opts.add_session_config_entry("session.disable_prepacking", "1")
+        self.session = ort.InferenceSession(
+            str(self.folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
+        )
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def _token_embeddings(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        return self.session.run(None, {k: feeds[k] for k in self.input_names})[0]
+
+
+class NumpyBertEncoder(_TokenizedEncoder):
+    """The same BERT forward pass in numpy, from memory-mapped weights.
+
+    For a one-shot `qa ask` this is the fastest start there is (no onnxruntime import
+    or session: ~150 ms less on two cores).  Only plain BERT encoders qualify
+    (all-MiniLM-L6-v2 is one); the export checks it agrees with sentence-transformers
+    like the ONNX graph, and records it in encoder.json only if it does.
+    """
+
+    kind = "numpy-bert"
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        cfg = self.meta.get("numpy_bert")
+        if not cfg:
+            raise ExportError("this export has no numpy weights (not a plain BERT model)")
+        self.layers = int(cfg["layers"])
+        self.heads = int(cfg["heads"])
+        self.eps = np.float32(cfg["layer_norm_eps"])
+        self.w = read_safetensors(self.folder / cfg["weights"])
+
+    def _token_embeddings(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        # Small matrices: BLAS threads only fight (on a busy 2-core machine, 10-20x slower).
+        with one_blas_thread():
+            return self._forward(feeds)
+
+    def _forward(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        w, ids = self.w, feeds["input_ids"]
+        batch, width = ids.shape
+        h = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:width][None]
+            + w["embeddings.token_type_embeddings.weight"][feeds["token_type_ids"]]
+        )
+        h = _layer_norm(h, w, "embeddings.LayerNorm", self.eps)
+        heads, size = self.heads, h.shape[-1] // self.heads
+        mask_bias = ((1.0 - feeds["attention_mask"].astype(np.float32)) * np.float32(-1e9))[:, None, None, :]
+        scale = np.float32(1.0 / np.sqrt(size))
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+
+            def split(x: np.ndarray) -> np.ndarray:
+                return x.reshape(batch, width, heads, size).transpose(0, 2, 1, 3)
+
+            q = split(_linear(h, w, p + "attention.self.query"))
+            k = split(_linear(h, w, p + "attention.self.key"))
+            v = split(_linear(h, w, p + "attention.self.value"))
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + mask_bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            probs = np.exp(scores)
+            probs /= probs.sum(axis=-1, keepdims=True)
+            context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, width, heads * size)
+            h = _layer_norm(_linear(context, w, p + "attention.output.dense") + h, w, p + "attention.output.LayerNorm", self.eps)
+            inner = _gelu(_linear(h, w, p + "intermediate.dense"))
+            h = _layer_norm(_linear(inner, w, p + "output.dense") + h, w, p + "output.LayerNorm", self.eps)
+        return h
+
+
+def _linear(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
+    return x @ w[name + ".weight"].T + w[name + ".bias"]
+
+
+def _layer_norm(x: np.ndarray, w: dict[str, np.ndarray], name: str, eps: np.float32) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = np.square(x - mean).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * w[name + ".weight"] + w[name + ".bias"]
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU; erf by Abramowitz & Stegun 7.1.26 (error < 1.5e-7)."""
+    z = np.abs(x) * np.float32(1 / np.sqrt(2))
+    t = 1 / (1 + np.float32(0.3275911) * z)
+    poly = t * (np.float32(0.254829592) + t * (np.float32(-0.284496736) + t * (
+        np.float32(1.421413741) + t * (np.float32(-1.453152027) + t * np.float32(1.061405429)))))
+    erf = np.sign(x) * (1 - poly * np.exp(-z * z))
+    return np.float32(0.5) * x * (1 + erf)
+
+
+_ST_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
+
+
+def read_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Read-only, memory-mapped arrays from a .safetensors file (no torch, no copy)."""
+    import struct
+
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    (n,) = struct.unpack("<Q", data[:8].tobytes())
+    header = json.loads(data[8 : 8 + n].tobytes())
+    base = 8 + n
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = np.dtype(_ST_DTYPES[info["dtype"]])
+        start, end = info["data_offsets"]
+        out[name] = data[base + start : base + end].view(dtype).reshape(info["shape"])
+    return out
+
+
+def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
+    """The .safetensors layout, with every tensor 8-byte aligned for memory-mapping."""
+    import struct
+
+    names = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
+    header, offset = {}, 0
+    arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+    for name, arr in arrays.items():
+        size = arr.nbytes
+        header[name] = {"dtype": names[arr.dtype], "shape": list(arr.shape), "data_offsets": [offset, offset + size]}
+        offset += size + (-size) % 8
+    blob = json.dumps(header, separators=(",", ":")).encode()
+    blob += b" " * ((-len(blob)) % 8)
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<Q", len(blob)))
+        fh.write(blob)
+        for arr in arrays.values():
+            fh.write(arr.tobytes())
+            fh.write(b"\0" * ((-arr.nbytes) % 8))
 
 
 def pool(hidden: np.ndarray, mask: np.ndarray, modes: tuple[str, ...], normalize: bool) -> np.ndarray:
@@ -220,6 +360,11 @@ def load_query_encoder(
             "start, same vectors). `qa index` exports it.", folder,
         )
         return SentenceTransformerQueryEncoder(embedder)
+    if one_shot and (read_meta(folder) or {}).get("numpy_bert"):
+        try:
+            return NumpyBertEncoder(folder)
+        except Exception as exc:  # damaged weights: the ONNX graph still works
+            log.warning("cannot load the numpy query encoder in %s (%s: %s); trying ONNX", folder, type(exc).__name__, exc)
     try:
         return OnnxQueryEncoder(folder, prepack=not one_shot)
     except Exception as exc:  # onnxruntime missing or broken, damaged bundle: all mean "fall back"
@@ -337,11 +482,47 @@ def export_query_encoder(embedder: Embedder, folder: Path, *, model: str, finger
         if agreement < MIN_AGREEMENT:
             raise ExportError(f"ONNX and sentence-transformers vectors disagree (cosine {agreement:.5f})")
         meta["agreement"] = round(agreement, 6)
+        meta["numpy_bert"] = _export_numpy_bert(hf_model, tmp, meta, embedder)
         (tmp / ENCODER_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         _install(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _export_numpy_bert(hf_model, tmp: Path, meta: dict, embedder: Embedder) -> dict | None:
+    """Weights for NumpyBertEncoder if the model is a plain BERT and the numpy pass agrees."""
+    config = hf_model.config
+    if not (
+        type(hf_model).__name__ == "BertModel"
+        and getattr(config, "model_type", None) == "bert"
+        and getattr(config, "hidden_act", None) == "gelu"
+        and getattr(config, "position_embedding_type", "absolute") == "absolute"
+    ):
+        return None
+    weights = "bert.safetensors"
+    try:
+        tensors = {
+            k: v.detach().float().cpu().numpy()
+            for k, v in hf_model.state_dict().items()
+            if k.startswith(("embeddings.", "encoder.")) and not k.endswith("position_ids")
+        }
+        write_safetensors(tmp / weights, tensors)
+        cfg = {
+            "weights": weights,
+            "layers": int(config.num_hidden_layers),
+            "heads": int(config.num_attention_heads),
+            "layer_norm_eps": float(config.layer_norm_eps),
+        }
+        (tmp / ENCODER_FILE).write_text(json.dumps({**meta, "numpy_bert": cfg}), encoding="utf-8")
+        agreement = check_agreement(NumpyBertEncoder(tmp), embedder)
+        if agreement < MIN_AGREEMENT:
+            raise ExportError(f"numpy and sentence-transformers vectors disagree (cosine {agreement:.5f})")
+        return {**cfg, "agreement": round(agreement, 6)}
+    except Exception as exc:  # optional: the ONNX graph serves every query then
+        log.info("no numpy BERT encoder for this model (%s: %s)", type(exc).__name__, exc)
+        (tmp / weights).unlink(missing_ok=True)
+        return None
 
 
 def _weights_beside(path: Path) -> None:

@@ -8,4 +8,6 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 .venv/bin/ruff check qa tests bench
+# Answer-quality gate: floors in eval/gate.json and no regression past eval/baseline.json.
+.venv/bin/qa eval --gate
 .venv/bin/python -m pytest "$@"

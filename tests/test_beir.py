@@ -83,19 +83,27 @@ def test_ranx_matches_hand_computed_ndcg():
 @pytest.mark.slow
 @pytest.mark.skipif(not (SCIFACT / "corpus.jsonl").is_file(), reason="SciFact not available")
 def test_scifact_reference_scores(tmp_path_factory):
-    """SciFact test split (300 queries): dense reproduces MTEB's 0.645, hybrid beats BM25 and dense.
+    """SciFact test split (300 queries) against the published figures.
 
-    About 25-60 min on 2 CPU cores for the first run (embedding 14.6k passages); minutes
-    with the cached index in var/beir-scifact (QA_SCIFACT_INDEX to move it).
+    MTEB's setup (one vector per document) must give MiniLM's published 0.645: that
+    checks data, qrels and metrics.  The pipeline's own dense mode chunks abstracts
+    and max-pools, which lands higher (0.667); hybrid must clear both references.
+
+    Cold (nothing cached, 2 busy CPU cores): about 50 min to embed 14.6k passages plus
+    10 min for the one-vector-per-document reference.  Warm (var/beir-scifact cached;
+    QA_SCIFACT_INDEX moves it): about 40 s.
     """
     index = Path(os.environ.get("QA_SCIFACT_INDEX", Path(__file__).resolve().parents[1] / "var/beir-scifact"))
     started = time.perf_counter()
     result = CliRunner().invoke(eval_cmd, ["--beir", str(SCIFACT), "--index", str(index), "--mode", "all",
-                                           "--out", str(tmp_path_factory.mktemp("beir")), "--json", "-q"])
+                                           "--reference", "--out", str(tmp_path_factory.mktemp("beir")),
+                                           "--json", "-q"])
     assert result.exit_code == 0, result.output
     scores = {r["mode"]: r for r in json.loads(result.stdout)["results"]}
-    assert abs(scores["dense"]["ndcg_at_10"] - 0.645) <= 0.01
-    assert scores["lexical"]["ndcg_at_10"] >= 0.65
+    assert abs(scores["dense-reference"]["ndcg_at_10"] - 0.645) <= 0.01
+    assert abs(scores["dense-reference"]["recall_at_100"] - 0.925) <= 0.01
+    assert scores["dense"]["ndcg_at_10"] >= 0.635
+    assert scores["lexical"]["ndcg_at_10"] >= 0.665  # Anserini BM25 flat: 0.679, multifield 0.665
     assert scores["hybrid"]["ndcg_at_10"] >= 0.70
-    assert scores["hybrid"]["recall_at_100"] >= 0.92
-    print(f"SciFact: {scores} in {time.perf_counter() - started:.0f}s")
+    assert scores["hybrid"]["recall_at_100"] >= 0.925
+    print(f"SciFact: { {m: r['ndcg_at_10'] for m, r in scores.items()} } in {time.perf_counter() - started:.0f}s")

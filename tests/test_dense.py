@@ -158,3 +158,21 @@ def test_engine_over_an_approximate_index_answers_like_the_exact_one(seed_settin
         want = [h.doc_id + str(h.start) for h in engine.search(q, k=5, mode="dense").hits]
         got = [h.doc_id + str(h.start) for h in approx.search(q, k=5, mode="dense").hits]
         assert got == want
+
+
+def test_one_blas_thread_is_scoped():
+    from qa.blas import _openblas_set_threads_local, one_blas_thread
+
+    fn = _openblas_set_threads_local()
+    if fn is None:
+        pytest.skip("numpy is not linked to its bundled OpenBLAS here")
+
+    def current() -> int:
+        n = fn(1)
+        fn(n)
+        return n
+
+    before = current()
+    with one_blas_thread():
+        assert current() == 1
+    assert current() == before

@@ -16,6 +16,7 @@ import pytest
 from qa.query_encoder import (
     ENCODER_FILE,
     MIN_AGREEMENT,
+    NumpyBertEncoder,
     OnnxQueryEncoder,
     SentenceTransformerQueryEncoder,
     encoder_dir,
@@ -54,7 +55,10 @@ def test_build_exports_a_bundle(bundle, seed_settings):
     assert meta["pooling"] == ["mean"] and meta["normalize"] is True
     assert meta["max_seq_length"] == 256 and meta["dim"] == 384
     assert meta["agreement"] >= MIN_AGREEMENT
-    assert {p.name for p in bundle.iterdir()} >= {"model.onnx", "tokenizer.json", ENCODER_FILE}
+    assert meta["numpy_bert"]["agreement"] >= MIN_AGREEMENT  # MiniLM is a plain BERT
+    names = {p.name for p in bundle.iterdir()}
+    assert names >= {"model.onnx", "model.onnx.data", "bert.safetensors", "tokenizer.json", ENCODER_FILE}
+    assert not [n for n in bundle.parent.iterdir() if n.name.startswith(".")], "no temporary folders left"
 
 
 def test_onnx_query_vectors_agree_with_sentence_transformers(bundle, engine):
@@ -67,6 +71,29 @@ def test_onnx_query_vectors_agree_with_sentence_transformers(bundle, engine):
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     # Batches are padded; padding must not change the vectors.
     assert _cosines(onnx.encode(QUERIES), ref).min() >= 0.999
+
+
+def test_numpy_bert_vectors_agree_with_sentence_transformers(bundle, engine):
+    ours = np.vstack([NumpyBertEncoder(bundle).encode([q]) for q in QUERIES])
+    ref = engine.embedder.encode(QUERIES)
+    cos = _cosines(ours, ref)
+    assert cos.min() >= 0.999, cos
+    assert _cosines(NumpyBertEncoder(bundle).encode(QUERIES), ref).min() >= 0.999
+
+
+def test_one_shot_processes_use_numpy_servers_onnx(seed_settings, bundle):
+    args = (seed_settings.index_dir, seed_settings.model, object())
+    assert load_query_encoder(*args, one_shot=True).kind == "numpy-bert"
+    assert load_query_encoder(*args, one_shot=False).kind == "onnx"
+
+
+def test_damaged_numpy_weights_fall_back_to_onnx(seed_settings, seed_index, tmp_path, caplog):
+    settings = _copy_index(seed_settings, tmp_path, with_bundle=True)
+    folder = encoder_dir(settings.index_dir, settings.model)
+    (folder / "bert.safetensors").write_bytes(b"\x00" * 16)
+    with caplog.at_level(logging.WARNING, logger="qa.query_encoder"):
+        enc = load_query_encoder(settings.index_dir, settings.model, object(), one_shot=True)
+    assert enc.kind == "onnx" and "cannot load the numpy query encoder" in caplog.text
 
 
 def test_engine_embeds_queries_with_onnx(engine):
@@ -102,7 +129,7 @@ def test_fallback_when_the_export_is_damaged(seed_settings, seed_index, tmp_path
     folder = encoder_dir(settings.index_dir, settings.model)
     (folder / "model.onnx").write_bytes(b"not a model")
     with caplog.at_level(logging.WARNING, logger="qa.query_encoder"):
-        enc = load_query_encoder(settings.index_dir, settings.model, embedder=object())
+        enc = load_query_encoder(settings.index_dir, settings.model, embedder=object())  # a server
     assert isinstance(enc, SentenceTransformerQueryEncoder)
     assert "cannot load the ONNX query encoder" in caplog.text
 
@@ -137,6 +164,17 @@ def test_up_to_date_export_is_not_redone(bundle, seed_settings):
 
     assert ensure_query_encoder(seed_settings.index_dir, seed_settings.model, NoModel()) == bundle
     assert (bundle / "model.onnx").stat().st_mtime_ns == before
+
+
+def test_safetensors_round_trip(tmp_path):
+    from qa.query_encoder import read_safetensors, write_safetensors
+
+    tensors = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.ones(5, np.float16), "c": np.arange(3)}
+    write_safetensors(tmp_path / "w.safetensors", tensors)
+    back = read_safetensors(tmp_path / "w.safetensors")
+    for k, v in tensors.items():
+        assert back[k].dtype == v.dtype and (back[k] == v).all()
+        assert back[k].ctypes.data % 8 == 0  # aligned: maps straight into numpy
 
 
 def test_pooling_matches_the_definitions():

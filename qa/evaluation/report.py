@@ -56,14 +56,14 @@ def _f(v: float | None, pct: bool = True) -> str:
 
 def _cells(g: GroupMetrics) -> list[str]:
     return [
-        str(g.questions), _f(g.answer_accuracy), _f(g.hit_at_1), _f(g.hit_at_5), _f(g.mrr, False),
+        str(g.questions), _f(g.correct), _f(g.answer_accuracy), _f(g.hit_at_1), _f(g.hit_at_5), _f(g.mrr, False),
         _f(g.ndcg_at_10, False), _f(g.citation_precision), _f(g.citation_recall),
         _f(g.unanswerable_refusal), _f(g.false_refusal),
         "–" if g.answer_words is None else f"{g.answer_words:.1f}",
     ]
 
 
-_COLUMNS = ["n", "accuracy", "hit@1", "hit@5", "MRR@10", "nDCG@10", "cite P", "cite R",
+_COLUMNS = ["n", "correct (all)", "accuracy", "hit@1", "hit@5", "MRR@10", "nDCG@10", "cite P", "cite R",
             "refused (unans.)", "false refusal", "words"]
 
 
@@ -93,6 +93,7 @@ def markdown(run: EvalRun, comparison: Comparison | None, gate: GateResult | Non
         f"{run.questions} questions in {run.seconds:.1f}s. Model `{s.get('model')}`, top_k {s.get('top_k')}, "
         f"abstain threshold {s.get('abstain_threshold')}, dense weight {s.get('dense_weight')}, "
         f"index generation `{run.index.get('generation')}` ({run.index.get('passages')} passages).", "",
+        "\"correct (all)\" counts a refusal of an unanswerable question as correct. "
         "Accuracy, retrieval and citation scores are over answerable questions; "
         "\"refused (unans.)\" is the share of unanswerable questions declined, \"false refusal\" the share "
         "of answerable ones declined. A passage is relevant when it overlaps a support span.", "",
