@@ -2,8 +2,8 @@
 
 The query path multiplies small matrices (a 10-30 token query through MiniLM) or
 streams one vector past many (flat search).  Neither gains from a second BLAS
-thread, and on a busy two-core machine the threads wait on each other: the same
-query embedding took 1.6 s instead of 70 ms in a measured case.  OpenBLAS's
+thread, and on a busy two-core machine the threads wait on each other: a query
+through the numpy encoder took 1.6 s instead of 70 ms in a measured case.  OpenBLAS's
 ``openblas_set_num_threads_local`` changes the count for the calling thread only
 and returns the old one, so servers with several worker threads are unaffected.
 Without OpenBLAS (another BLAS, another platform) this does nothing.
