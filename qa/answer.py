@@ -57,7 +57,7 @@ QUESTION_WORDS = frozenset(tokenize(
     "what which who whom whose when where why how many much did does do doing done according "
     "say says said tell describe described call called name named mean meant list listed "
     "give given happen happened kind sort type"
-)) | {"what", "which", "who", "when", "where", "why", "how", "mani", "much", "did", "doe", "do"}
+))
 
 _ASKS_ABOUT_COMMENTS = re.compile(r"\b(comment\w*|reader\w*|said by a reader)\b", re.I)
 _WANTS_NUMBER = re.compile(

@@ -93,7 +93,11 @@ class LexicalIndex:
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids, scores), best first; only passages sharing a term."""
-        scores = self.scores(query)
+        return self.top(self.scores(query), k)
+
+    @staticmethod
+    def top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best positive entries of a ``scores`` vector, best first."""
         k = min(k, len(scores))
         if k == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

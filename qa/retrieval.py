@@ -55,9 +55,11 @@ class HybridRetriever:
             pool.update(dict.fromkeys(ids.tolist()))
         lex_scores = None
         if mode in ("hybrid", "lexical"):
-            ids, _ = self.lexical.search(query, depth)
-            pool.update(dict.fromkeys(ids.tolist()))
+            # One BM25 pass: the full score vector gives both the top ids and every
+            # pooled passage's score (it costs O(passages) per query).
             lex_scores = self.lexical.scores(query)
+            ids, _ = self.lexical.top(lex_scores, depth)
+            pool.update(dict.fromkeys(ids.tolist()))
         if not pool:
             return []
         pids = np.fromiter(pool, dtype=np.int64)
