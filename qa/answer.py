@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.acronyms import expand
+from qa.answer_types import expected_type, holds
 from qa.lexical import tokenize
 
 NO_ANSWER = "I could not find an answer to that in the documents."
@@ -39,15 +40,15 @@ class Weights:
     context: float = 0.0
     lexical: float = 0.35
     passage: float = 0.20
-    answer_type: float = 0.0
     novelty: float = 0.10
     definition: float = 0.10
     short_penalty: float = 0.8  # headings and fragments are rarely answers
+    unfinished_penalty: float = 0.9  # titles, captions, list items: no closing full stop
     comment_penalty: float = 0.9  # the article outranks readers unless asked about them
+    type_miss_penalty: float = 0.8  # "how many?" is answered by a sentence with a number in it
 
 
 UNKNOWN_NAME_DISCOUNT = 0.85
-TYPE_MISS_DISCOUNT = 0.85
 EXTRA_SENTENCE_RATIO = 0.75
 MAX_SENTENCES = 3
 SHORT_SENTENCE_WORDS = 6
@@ -59,34 +60,10 @@ QUESTION_WORDS = frozenset(tokenize(
     "give given happen happened kind sort type"
 ))
 
+# Prose ends with a full stop (maybe inside quotes); headings, captions, references
+# and list items do not, and they are answers less often.
+_FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _ASKS_ABOUT_COMMENTS = re.compile(r"\b(comment\w*|reader\w*|said by a reader)\b", re.I)
-_WANTS_NUMBER = re.compile(
-    r"\bhow (many|much|long|often|big|large)\b|\bwhat (number|percentage|proportion|share|population|"
-    r"size|cost|budget|salary|amount)\b|\b(population|total cost|paid|salary)\b",
-    re.I,
-)
-_WANTS_DATE = re.compile(r"\bwhen\b|\b(what|which|in what) (year|date|month|day)\b|\bhow soon\b|\bby when\b", re.I)
-_WANTS_PERSON = re.compile(r"^\s*who\b|\bwhich (reader|person|commenter|mp|minister|official)\b|\bwhose\b", re.I)
-_NUMBER = re.compile(
-    r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|half|third|quarter|dozen|double)\b",
-    re.I,
-)
-_DATE = re.compile(
-    r"\b(19|20)\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(january|february|march|april|may|june|july|"
-    r"august|september|october|november|december|yesterday|today|tomorrow|spring|summer|autumn|winter)\b|"
-    r"\b(next|last|this|a|the) (year|month|week)\b|\bin (time|\d+ years?)\b",
-    re.I,
-)
-_LIST_NUMBER = re.compile(r"^\d{1,2}\s+")
-_PROPER_PAIR = re.compile(r"\b([A-Z][a-z’']+(?:[ -][A-Z][a-z’']+)+)\b")
-_NOT_PEOPLE = re.compile(
-    r"\b(NHS|England|Trust|Health|Care|Council|Committee|Fund|Office|Department|Government|"
-    r"Providers|Improvement|Partnership|System|Systems|Forward|View|Act|Association|Foundation|"
-    r"Commission|Confederation|University|Hospital|Hospitals|Services|Select|Public|Accounts)\b"
-)
-
-
 _DEFINITION_Q = re.compile(
     r"^\s*(?:what\s+(?:is|are|was|were|does|do)|define|what's|how (?:does|do) .+? define)\s+(?:an?\s+|the\s+)?(.+?)\s*(?:mean|stand for)?\??\s*$",
     re.I,
@@ -108,28 +85,6 @@ def definition_match(question: str, sentence: SentenceRecord, acronyms: dict[str
     if not term or not (term & words):
         return 0.0
     return 1.0 if _DEFINES.search(sentence.text) else 0.0
-
-
-def answer_type_ok(question: str, sentence: SentenceRecord) -> bool | None:
-    """Does the sentence hold what the question asks for? None when nothing specific is asked."""
-    text = sentence.text
-    if _WANTS_NUMBER.search(question):
-        return bool(_NUMBER.search(_LIST_NUMBER.sub("", text)))
-    if _WANTS_DATE.search(question):
-        return bool(_DATE.search(text))
-    if _WANTS_PERSON.search(question):
-        asked = set(tokenize(question))
-        if sentence.author and not set(tokenize(sentence.author)) <= asked:
-            return True
-        return any(
-            not _NOT_PEOPLE.search(m) and not set(tokenize(m)) <= asked for m in _PROPER_PAIR.findall(text)
-        )
-    return None
-
-
-def answer_type_match(question: str, sentence: SentenceRecord) -> float:
-    ok = answer_type_ok(question, sentence)
-    return 0.5 if ok is None else float(ok)
 
 
 @dataclass(frozen=True)
@@ -170,6 +125,13 @@ class Extraction:
 
 # Capitalised words after the first: names of places, people, organisations.
 _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w’'&-]*")
+# A name in these roles is who reported something, not what is asked about:
+# "according to Pulse", "what did Pulse say", "a Pulse commenter".
+_REPORTING = (
+    r"say|says|said|list|lists|listed|call|calls|called|report|reports|reported|write|writes|wrote|"
+    r"note|notes|noted|claim|claims|claimed|describe|describes|described|name|names|named|quote|quoted"
+)
+_SOURCE_NOUNS = r"commenter|commentator|reader|article|report|story|reporter|piece|journalist|editor|readers"
 
 
 def unknown_names(question: str, idf: Callable[[str], float]) -> tuple[str, ...]:
@@ -178,8 +140,17 @@ def unknown_names(question: str, idf: Callable[[str], float]) -> tuple[str, ...]
     for word in _CAPITALISED.findall(question):
         tokens = tokenize(word.strip("’'"))
         if tokens and all(idf(t) == 0.0 for t in tokens):
-            out.append(word.strip("’'?.,"))
+            out.append(word.strip("’'?.,;:"))
     return tuple(out)
+
+
+def is_attribution(name: str, question: str) -> bool:
+    """Whether ``name`` only says who reported the answer ("did Pulse say...")."""
+    n = re.escape(name)
+    return bool(
+        re.search(rf"\baccording to (the )?{n}\b", question, re.I)
+        or re.search(rf"\b{n}(’s|'s)?\s+(\w+\s+)?({_REPORTING}|{_SOURCE_NOUNS})\b", question, re.I)
+    )
 
 
 @dataclass(frozen=True)
@@ -188,10 +159,11 @@ class Features:
     context: float
     lexical: float
     passage: float
-    answer_type: float
+    typed: bool | None  # holds the kind of thing asked for; None when no kind is asked
     novelty: float  # share of the sentence's words the question does not already have
     definition: float  # a definitional sentence for a "what is X?" question
     short: bool
+    unfinished: bool
     comment_penalised: bool
 
     def score(self, w: Weights) -> float:
@@ -200,14 +172,17 @@ class Features:
             + w.context * self.context
             + w.lexical * self.lexical
             + w.passage * self.passage
-            + w.answer_type * self.answer_type
             + w.novelty * self.novelty
             + w.definition * self.definition
         )
         if self.short:
             s *= w.short_penalty
+        if self.unfinished:
+            s *= w.unfinished_penalty
         if self.comment_penalised:
             s *= w.comment_penalty
+        if self.typed is False:
+            s *= w.type_miss_penalty
         return s
 
 
@@ -229,11 +204,13 @@ class ExtractiveAnswerer:
         idf: Callable[[str], float],
         unseen_idf: float,
         acronyms: dict[str, frozenset[str]] | None = None,
+        people: frozenset[str] = frozenset(),
     ) -> list[tuple[SentenceRecord, PassageRef, Features]]:
         q_terms = set(tokenize(question)) - QUESTION_WORDS
         weight = {t: (idf(t) or unseen_idf) for t in q_terms}
         total = sum(weight.values()) or 1.0
         wants_comments = bool(_ASKS_ABOUT_COMMENTS.search(question))
+        kind = expected_type(question)
         seen: set[int] = set()
         out = []
         for p in passages:
@@ -253,27 +230,34 @@ class ExtractiveAnswerer:
                     context=p.dense,
                     lexical=sum(weight[t] for t in q_terms & terms) / total,
                     passage=1.0 / (1.0 + 0.25 * p.rank),
-                    answer_type=answer_type_match(question, rec),
+                    typed=None if kind is None else holds(kind, question, rec.text, rec.author, people),
                     novelty=len(own - q_terms) / len(own) if own else 0.0,
                     definition=definition_match(question, rec, acronyms or {}),
                     short=len(rec.text.split()) < SHORT_SENTENCE_WORDS,
+                    unfinished=not _FINISHED.search(rec.text),
                     comment_penalised=rec.section == "comments" and not wants_comments,
                 )
                 out.append((rec, p, feats))
         return out
 
     def extract(self, question: str, query_vector: np.ndarray, passages: list[PassageRef], **tables) -> Extraction:
-        # A name the documents never mention weakens the evidence rather than vetoing
-        # it: people also name a source by its publisher ("according to Pulse").
+        # A name the documents never mention ("NHS Scotland") means they cannot answer,
+        # unless it only names who reported the answer ("according to Pulse"): the
+        # publisher of a page is often not in its text.  That use weakens the evidence.
         unknown = unknown_names(question, tables["idf"])
+        if any(not is_attribution(name, question) for name in unknown):
+            return Extraction([], 0.0, True, unknown)
         discount = UNKNOWN_NAME_DISCOUNT if unknown else 1.0
         cands = self.candidates(question, query_vector, passages, **tables)
         if not cands:
             return Extraction([], 0.0, True, unknown)
+        # When the question asks for a kind of thing (a number for "how many?"), only
+        # sentences holding one can answer it; none at all means refuse.
+        cands = [c for c in cands if c[2].typed is not False]
+        if not cands:
+            return Extraction([], 0.0, True, unknown)
         ranked = sorted((Pick(r, p, f.score(self.weights)) for r, p, f in cands), key=lambda x: -x.score)
         best = ranked[0]
-        if answer_type_ok(question, best.sentence) is False:
-            discount *= TYPE_MISS_DISCOUNT  # "when?" answered by a sentence with no date
         evidence = best.score * discount
         if evidence < self.threshold:
             return Extraction([], evidence, True, unknown)

@@ -18,6 +18,7 @@ import numpy as np
 from qa import _lean_bm25s  # noqa: F401  (first: bm25s without numba/scipy; see the module)
 from qa.acronyms import find_acronyms
 from qa.answer import ExtractiveAnswerer, PassageRef, SentenceRecord, no_answer_text, render
+from qa.answer_types import find_people
 from qa.config import Settings
 from qa.dense import load_dense
 from qa.embedding import Embedder
@@ -184,6 +185,7 @@ class Engine:
             "idf": self.lexical.idf,
             "unseen_idf": self.lexical.max_idf(),
             "acronyms": find_acronyms(s.text for s in self.sentences),
+            "people": find_people((s.text for s in self.sentences), (s.author for s in self.sentences if s.author)),
         }
 
     def source(self, doc_id: str) -> SourceDocument:
