@@ -43,9 +43,8 @@ class Weights:
     novelty: float = 0.10
     definition: float = 0.10
     short_penalty: float = 0.8  # headings and fragments are rarely answers
-    unfinished_penalty: float = 0.9  # titles, captions, list items: no closing full stop
+    unfinished_penalty: float = 0.95  # titles, captions, list items: no closing full stop
     comment_penalty: float = 0.9  # the article outranks readers unless asked about them
-    type_miss_penalty: float = 0.8  # "how many?" is answered by a sentence with a number in it
 
 
 UNKNOWN_NAME_DISCOUNT = 0.85
@@ -181,8 +180,6 @@ class Features:
             s *= w.unfinished_penalty
         if self.comment_penalised:
             s *= w.comment_penalty
-        if self.typed is False:
-            s *= w.type_miss_penalty
         return s
 
 

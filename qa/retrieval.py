@@ -5,6 +5,10 @@ the stored vectors, BM25 from the full score vector), each is min-max scaled
 over the pool, and the fused score is their weighted sum.  Unlike plain
 reciprocal-rank fusion this keeps score gaps: an exact acronym hit far ahead in
 BM25 stays far ahead.
+
+When the index has sentence vectors, the dense side also looks at each pooled
+passage's best sentence ("MaxP"): a 160-token passage's single vector blurs the
+one sentence a paraphrased question is about.
 """
 
 from __future__ import annotations
@@ -28,6 +32,29 @@ class Candidate:
     lexical: float
 
 
+@dataclass(frozen=True)
+class SentenceVectors:
+    """Sentence vectors and which passage holds each sentence (for the best-sentence score)."""
+
+    vectors: np.ndarray  # (sentences, dim), unit length
+    passage_sentences: list[tuple[int, ...]]  # sentence ids of each passage
+
+    def best(self, pids: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+        """Each passage's highest sentence cosine with the query (0 for a passage without sentences)."""
+        groups = [self.passage_sentences[p] for p in pids.tolist()]
+        flat = np.fromiter((s for g in groups for s in g), dtype=np.int64)
+        out = np.zeros(len(groups), dtype=np.float32)
+        if not len(flat):
+            return out
+        cos = np.asarray(self.vectors[flat], dtype=np.float32) @ query_vector.astype(np.float32)
+        i = 0
+        for n, g in enumerate(groups):
+            if g:
+                out[n] = cos[i : i + len(g)].max()
+                i += len(g)
+        return out
+
+
 class HybridRetriever:
     def __init__(
         self,
@@ -36,14 +63,22 @@ class HybridRetriever:
         lexical: LexicalIndex,
         dense_weight: float = 0.5,
         depth: int = 100,
+        sentences: SentenceVectors | None = None,
+        sentence_weight: float = 0.3,
     ) -> None:
         if not 0.0 <= dense_weight <= 1.0:
             raise ValueError(f"dense_weight must be within [0, 1]. Currently, dense_weight is {dense_weight}")
+        if not 0.0 <= sentence_weight <= 1.0:
+            raise ValueError(
+                f"sentence_weight must be within [0, 1]. Currently, sentence_weight is {sentence_weight}"
+            )
         self.dense_index = dense_index
         self.vectors = vectors
         self.lexical = lexical
         self.dense_weight = dense_weight
         self.depth = depth
+        self.sentences = sentences
+        self.sentence_weight = sentence_weight if sentences is not None else 0.0
 
     def retrieve(self, query: str, query_vector: np.ndarray, k: int, mode: Mode = "hybrid") -> list[Candidate]:
         if k <= 0:
@@ -70,8 +105,11 @@ class HybridRetriever:
         elif mode == "lexical":
             fused = lexical
         else:
-            w = self.dense_weight
-            fused = w * _minmax(dense) + (1 - w) * _minmax(lexical)
+            w, s = self.dense_weight, self.sentence_weight
+            dense_side = _minmax(dense)
+            if s > 0.0:
+                dense_side = (1 - s) * dense_side + s * _minmax(self.sentences.best(pids, query_vector))
+            fused = w * dense_side + (1 - w) * _minmax(lexical)
         order = np.argsort(-fused, kind="stable")[:k]
         return [
             Candidate(int(pids[i]), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order
