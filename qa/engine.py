@@ -103,7 +103,9 @@ class Engine:
         self.lexical = lexical
         self.retriever = HybridRetriever(
             dense, self.vectors, lexical, DENSE_WEIGHT,
-            sentences=SentenceVectors(self.sentence_vectors, [p.sent_ids for p in self.passages]),
+            # Indexes built without sentences (the BEIR runs) keep plain passage fusion.
+            sentences=SentenceVectors(self.sentence_vectors, [p.sent_ids for p in self.passages])
+            if len(self.sentence_vectors) else None,
             sentence_weight=SENTENCE_WEIGHT,
         )
 

@@ -76,6 +76,26 @@ def test_question_naming_something_unknown_says_so(engine):
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "What is the population of Surrey Heartlands?",  # no number near Surrey Heartlands
+        "How much are STP leads paid?",  # no amount of money anywhere
+        "How many STPs are there in NHS Scotland?",  # Scotland is never mentioned
+    ],
+)
+def test_in_domain_questions_the_documents_cannot_answer_are_refused(engine, question):
+    answer = engine.ask(question)
+    assert answer.abstained and answer.citations == []
+
+
+def test_naming_the_publisher_as_the_source_still_gets_an_answer(engine):
+    # The seed pages never name their publisher (Pulse); the name only attributes.
+    answer = engine.ask("According to Pulse, how soon could some STP areas acquire accountable care system status?")
+    assert not answer.abstained
+    assert "April" in answer.answer
+
+
+@pytest.mark.parametrize(
     "question, message",
     [
         ("", "question is empty"),
