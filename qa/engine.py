@@ -194,8 +194,15 @@ class Engine:
             "idf": self.lexical.idf,
             "unseen_idf": self.lexical.max_idf(),
             "acronyms": find_acronyms(s.text for s in self.sentences),
-            "people": find_people((s.text for s in self.sentences), (s.author for s in self.sentences if s.author)),
+            "people": self._people(),
         }
+
+    def _people(self) -> frozenset[str]:
+        # `qa index` stores them; an index built before that gets them read here.
+        try:
+            return frozenset(json.loads((self.generation / "people.json").read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return find_people((s.text for s in self.sentences), (s.author for s in self.sentences if s.author))
 
     def source(self, doc_id: str) -> SourceDocument:
         row = self.documents.get(doc_id)

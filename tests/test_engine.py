@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -132,3 +133,12 @@ def test_sources_expose_the_document_and_its_kept_segments(engine):
     assert not any("Cookie policy" in doc.text[s.start : s.end] for s in doc.segments)
     with pytest.raises(KeyError):
         engine.source("../../etc/passwd")
+
+
+def test_people_are_stored_with_the_index_and_match_a_fresh_read(engine):
+    from qa.answer_types import find_people
+
+    stored = json.loads((engine.generation / "people.json").read_text(encoding="utf-8"))
+    assert {"hillier", "throup", "mackey"} <= set(stored)
+    fresh = find_people((s.text for s in engine.sentences), (s.author for s in engine.sentences if s.author))
+    assert set(stored) == set(fresh)
