@@ -246,8 +246,6 @@ class ExtractiveAnswerer:
             return Extraction([], 0.0, True, unknown)
         discount = UNKNOWN_NAME_DISCOUNT if unknown else 1.0
         cands = self.candidates(question, query_vector, passages, **tables)
-        if not cands:
-            return Extraction([], 0.0, True, unknown)
         # When the question asks for a kind of thing (a number for "how many?"), only
         # sentences holding one can answer it; none at all means refuse.
         cands = [c for c in cands if c[2].typed is not False]

@@ -106,10 +106,9 @@ def find_people(texts: Iterable[str], authors: Iterable[str] = ()) -> frozenset[
     for text in texts:
         for pattern in _PERSON_CONTEXTS:
             for m in pattern.finditer(text):
-                words = m.group(1).split()
                 # "NHS England said" is an organisation; a person's name has no such words.
-                if len(words) >= 1 and not _NOT_PEOPLE.search(m.group(1)):
-                    out.add(words[-1].lower())
+                if not _NOT_PEOPLE.search(m.group(1)):
+                    out.add(m.group(1).split()[-1].lower())
     return frozenset(out)
 
 
@@ -136,9 +135,9 @@ def holds(
     ``people`` (from :func:`find_people`) tells people's names from places; without
     it any two capitalised words outside an organisation's name count as a name.
     """
-    asked = set(tokenize(question))
     text = _LIST_NUMBER.sub("", text)
     if kind == "person":
+        asked = set(tokenize(question))
         if author and not set(tokenize(author)) <= asked:
             return True
         names = [

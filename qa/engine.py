@@ -202,7 +202,7 @@ class Engine:
         try:
             return frozenset(json.loads((self.generation / "people.json").read_text(encoding="utf-8")))
         except FileNotFoundError:
-            return find_people((s.text for s in self.sentences), (s.author for s in self.sentences if s.author))
+            return find_people((s.text for s in self.sentences), (s.author for s in self.sentences))
 
     def source(self, doc_id: str) -> SourceDocument:
         row = self.documents.get(doc_id)
