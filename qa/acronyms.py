@@ -2,6 +2,8 @@
 
 The seed documents are dense with them (STP, ACS, ACO, CCG, MCP, PACS, BCF), and
 people ask with either form, so answer scoring treats the two as the same words.
+The long form counts only as a phrase: "accountable care systems ... care
+organisations" holds the words of "accountable care organisation" but is not one.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ _WORD = re.compile(r"[A-Za-z][\w’'-]*")
 _FILLER = {"and", "of", "the", "for", "in", "on", "to", "&"}
 
 
-def find_acronyms(texts: Iterable[str]) -> dict[str, frozenset[str]]:
-    """Map each defined acronym's token to the tokens of its long form."""
-    found: dict[str, frozenset[str]] = {}
+def find_acronyms(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Map each defined acronym's token to the tokens of its long form, in order."""
+    found: dict[str, tuple[str, ...]] = {}
     for text in texts:
         for m in _DEFINITION.finditer(text):
             acronym = m.group(1)
@@ -28,7 +30,7 @@ def find_acronyms(texts: Iterable[str]) -> dict[str, frozenset[str]]:
             if long_form:
                 key = tokenize(acronym)
                 if key:
-                    found.setdefault(key[0], frozenset(tokenize(" ".join(long_form))))
+                    found.setdefault(key[0], tuple(tokenize(" ".join(long_form))))
     return found
 
 
@@ -46,12 +48,23 @@ def _match_initials(words: list[str], letters: str) -> list[str] | None:
     return picked
 
 
-def expand(terms: set[str], acronyms: dict[str, frozenset[str]]) -> set[str]:
-    """Add the other form of every acronym present in ``terms``."""
-    out = set(terms)
-    for acronym, long_form in acronyms.items():
-        if acronym in terms:
-            out |= long_form
-        elif long_form and long_form <= terms:
-            out.add(acronym)
+def canonical(tokens: list[str], acronyms: dict[str, tuple[str, ...]]) -> set[str]:
+    """The terms of a token sequence, each spelled-out long form replaced by its acronym.
+
+    The long form's words are consumed, so "accountable care organisation" is one
+    term ("aco") that only "ACO" or the same phrase matches, not three words that
+    any sentence about care and organisations would share.
+    """
+    forms = sorted(((lf, a) for a, lf in acronyms.items() if lf), key=lambda x: -len(x[0]))
+    out: set[str] = set()
+    i = 0
+    while i < len(tokens):
+        for long_form, acronym in forms:
+            if tuple(tokens[i : i + len(long_form)]) == long_form:
+                out.add(acronym)
+                i += len(long_form)
+                break
+        else:
+            out.add(tokens[i])
+            i += 1
     return out

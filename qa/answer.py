@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.acronyms import expand
+from qa.acronyms import canonical
 from qa.answer_types import expected_type, holds
 from qa.lexical import tokenize
 
@@ -56,7 +56,7 @@ SHORT_SENTENCE_WORDS = 6
 QUESTION_WORDS = frozenset(tokenize(
     "what which who whom whose when where why how many much did does do doing done according "
     "say says said tell describe described call called name named mean meant list listed "
-    "give given happen happened kind sort type"
+    "give given happen happened kind sort type define defined definition"
 ))
 
 # Prose ends with a full stop (maybe inside quotes); headings, captions, references
@@ -74,13 +74,13 @@ _DEFINES = re.compile(
 )
 
 
-def definition_match(question: str, sentence: SentenceRecord, acronyms: dict[str, frozenset[str]]) -> float:
+def definition_match(question: str, sentence: SentenceRecord, acronyms: dict[str, tuple[str, ...]]) -> float:
     """1.0 for a sentence that defines the term a "what is X?" question asks about."""
     m = _DEFINITION_Q.match(question)
     if not m:
         return 0.0
-    term = expand(set(tokenize(m.group(1))) - QUESTION_WORDS, acronyms)
-    words = expand(set(tokenize(sentence.text)), acronyms)
+    term = canonical(tokenize(m.group(1)), acronyms) - QUESTION_WORDS
+    words = canonical(tokenize(sentence.text), acronyms)
     if not term or not (term & words):
         return 0.0
     return 1.0 if _DEFINES.search(sentence.text) else 0.0
@@ -200,10 +200,11 @@ class ExtractiveAnswerer:
         sentence_vectors: np.ndarray,
         idf: Callable[[str], float],
         unseen_idf: float,
-        acronyms: dict[str, frozenset[str]] | None = None,
+        acronyms: dict[str, tuple[str, ...]] | None = None,
         people: frozenset[str] = frozenset(),
     ) -> list[tuple[SentenceRecord, PassageRef, Features]]:
-        q_terms = set(tokenize(question)) - QUESTION_WORDS
+        acronyms = acronyms or {}
+        q_terms = canonical(tokenize(question), acronyms) - QUESTION_WORDS
         weight = {t: (idf(t) or unseen_idf) for t in q_terms}
         total = sum(weight.values()) or 1.0
         wants_comments = bool(_ASKS_ABOUT_COMMENTS.search(question))
@@ -220,16 +221,15 @@ class ExtractiveAnswerer:
                 rec = sentences(sid)
                 if rec.byline:
                     continue  # "Name 01/03/2017 at 18:21" is context, never an answer
-                own = set(tokenize(rec.text if rec.author is None else f"{rec.author} {rec.text}"))
-                terms = expand(own, acronyms or {})
+                terms = canonical(tokenize(rec.text if rec.author is None else f"{rec.author} {rec.text}"), acronyms)
                 feats = Features(
                     dense=c,
                     context=p.dense,
                     lexical=sum(weight[t] for t in q_terms & terms) / total,
                     passage=1.0 / (1.0 + 0.25 * p.rank),
                     typed=None if kind is None else holds(kind, question, rec.text, rec.author, people),
-                    novelty=len(own - q_terms) / len(own) if own else 0.0,
-                    definition=definition_match(question, rec, acronyms or {}),
+                    novelty=len(terms - q_terms) / len(terms) if terms else 0.0,
+                    definition=definition_match(question, rec, acronyms),
                     short=len(rec.text.split()) < SHORT_SENTENCE_WORDS,
                     unfinished=not _FINISHED.search(rec.text),
                     comment_penalised=rec.section == "comments" and not wants_comments,
