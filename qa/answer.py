@@ -23,6 +23,7 @@ import numpy as np
 from qa.acronyms import canonical
 from qa.answer_types import expected_type, holds
 from qa.lexical import tokenize
+from qa.subjects import focus, is_attribution, unknown_names
 
 NO_ANSWER = "I could not find an answer to that in the documents."
 
@@ -122,36 +123,6 @@ class Extraction:
     unknown: tuple[str, ...] = ()  # names in the question the corpus never mentions
 
 
-# Capitalised words after the first: names of places, people, organisations.
-_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w’'&-]*")
-# A name in these roles is who reported something, not what is asked about:
-# "according to Pulse", "what did Pulse say", "a Pulse commenter".
-_REPORTING = (
-    r"say|says|said|list|lists|listed|call|calls|called|report|reports|reported|write|writes|wrote|"
-    r"note|notes|noted|claim|claims|claimed|describe|describes|described|name|names|named|quote|quoted"
-)
-_SOURCE_NOUNS = r"commenter|commentator|reader|article|report|story|reporter|piece|journalist|editor|readers"
-
-
-def unknown_names(question: str, idf: Callable[[str], float]) -> tuple[str, ...]:
-    """Names in the question that no passage contains ("NHS Scotland" -> "Scotland")."""
-    out = []
-    for word in _CAPITALISED.findall(question):
-        tokens = tokenize(word.strip("’'"))
-        if tokens and all(idf(t) == 0.0 for t in tokens):
-            out.append(word.strip("’'?.,;:"))
-    return tuple(out)
-
-
-def is_attribution(name: str, question: str) -> bool:
-    """Whether ``name`` only says who reported the answer ("did Pulse say...")."""
-    n = re.escape(name)
-    return bool(
-        re.search(rf"\baccording to (the )?{n}\b", question, re.I)
-        or re.search(rf"\b{n}(’s|'s)?\s+(\w+\s+)?({_REPORTING}|{_SOURCE_NOUNS})\b", question, re.I)
-    )
-
-
 @dataclass(frozen=True)
 class Features:
     dense: float
@@ -164,6 +135,7 @@ class Features:
     short: bool
     unfinished: bool
     comment_penalised: bool
+    on_subject: bool  # about what the question names and counts (qa/subjects.py); typed questions only
 
     def score(self, w: Weights) -> float:
         s = (
@@ -209,6 +181,11 @@ class ExtractiveAnswerer:
         total = sum(weight.values()) or 1.0
         wants_comments = bool(_ASKS_ABOUT_COMMENTS.search(question))
         kind = expected_type(question)
+        # Only typed questions are held to their subjects: "what is an ACO?" is answered
+        # by sentences that say "it", and its wording is scored by the features anyway.
+        aim = focus(question, acronyms, people) if kind is not None else None
+        if aim is not None and aim.empty:
+            aim = None
         seen: set[int] = set()
         out = []
         for p in passages:
@@ -217,11 +194,19 @@ class ExtractiveAnswerer:
             if not ids:
                 continue
             cos = np.asarray(sentence_vectors[ids], dtype=np.float32) @ query_vector
+            passage_terms: set[str] = set()
+            if aim is not None:
+                for sid in p.sent_ids:
+                    passage_terms |= canonical(tokenize(sentences(sid).text), acronyms)
             for sid, c in zip(ids, cos.tolist(), strict=True):
                 rec = sentences(sid)
                 if rec.byline:
                     continue  # "Name 01/03/2017 at 18:21" is context, never an answer
                 terms = canonical(tokenize(rec.text if rec.author is None else f"{rec.author} {rec.text}"), acronyms)
+                on_subject = True
+                if aim is not None:
+                    near = terms | _previous_terms(rec, sentences, acronyms)
+                    on_subject = aim.met_by(near, near | passage_terms)
                 feats = Features(
                     dense=c,
                     context=p.dense,
@@ -233,6 +218,7 @@ class ExtractiveAnswerer:
                     short=len(rec.text.split()) < SHORT_SENTENCE_WORDS,
                     unfinished=not _FINISHED.search(rec.text),
                     comment_penalised=rec.section == "comments" and not wants_comments,
+                    on_subject=on_subject,
                 )
                 out.append((rec, p, feats))
         return out
@@ -248,7 +234,9 @@ class ExtractiveAnswerer:
         cands = self.candidates(question, query_vector, passages, **tables)
         # When the question asks for a kind of thing (a number for "how many?"), only
         # sentences holding one can answer it; none at all means refuse.
-        cands = [c for c in cands if c[2].typed is not False]
+        # It must also be about what the question names and counts: "eight areas" does
+        # not say how many people live in Dorset.
+        cands = [c for c in cands if c[2].typed is not False and c[2].on_subject]
         if not cands:
             return Extraction([], 0.0, True, unknown)
         ranked = sorted((Pick(r, p, f.score(self.weights)) for r, p, f in cands), key=lambda x: -x.score)
@@ -267,6 +255,15 @@ class ExtractiveAnswerer:
             picks.append(cand)
             words += n
         return Extraction(picks, evidence, False)
+
+
+def _previous_terms(
+    rec: SentenceRecord, sentences: Callable[[int], SentenceRecord], acronyms: dict[str, tuple[str, ...]]
+) -> set[str]:
+    if rec.sid == 0:
+        return set()
+    prev = sentences(rec.sid - 1)
+    return canonical(tokenize(prev.text), acronyms) if prev.doc_id == rec.doc_id else set()
 
 
 def _redundant(cand: Pick, picks: list[Pick]) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import is_attribution
 from qa.answer_types import expected_type, find_people, holds
+from qa.subjects import is_attribution
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,10 @@ def test_question_naming_something_unknown_says_so(engine):
         "What is the population of Surrey Heartlands?",  # no number near Surrey Heartlands
         "How much are STP leads paid?",  # no amount of money anywhere
         "How many STPs are there in NHS Scotland?",  # Scotland is never mentioned
+        # numbers and amounts that are there count or cost something else
+        "What is the population of the Dorset accountable care system?",
+        "How much did the Better Care Fund cost in total?",
+        "Who is the STP lead for Frimley Health?",
     ],
 )
 def test_in_domain_questions_the_documents_cannot_answer_are_refused(engine, question):
