@@ -227,7 +227,7 @@ class ExtractiveAnswerer:
         # A name the documents never mention ("NHS Scotland") means they cannot answer,
         # unless it only names who reported the answer ("according to Pulse"): the
         # publisher of a page is often not in its text.  That use weakens the evidence.
-        unknown = unknown_names(question, tables["idf"])
+        unknown = unknown_names(question, tables["idf"], tables.pop("phrase_known", None))
         if any(not is_attribution(name, question) for name in unknown):
             return Extraction([], 0.0, True, unknown)
         discount = UNKNOWN_NAME_DISCOUNT if unknown else 1.0

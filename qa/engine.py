@@ -23,7 +23,7 @@ from qa.config import Settings
 from qa.dense import load_dense
 from qa.embedding import Embedder
 from qa.errors import IndexCorruptError, InvalidQuestionError
-from qa.lexical import LexicalIndex
+from qa.lexical import LexicalIndex, tokenize
 from qa.models import Answer, Citation, SearchHit, SearchResult, Segment, SourceDocument
 from qa.query_encoder import QueryEncoder, load_query_encoder
 from qa.retrieval import Candidate, HybridRetriever, Mode, SentenceVectors
@@ -195,7 +195,17 @@ class Engine:
             "unseen_idf": self.lexical.max_idf(),
             "acronyms": find_acronyms(s.text for s in self.sentences),
             "people": self._people(),
+            "phrase_known": self._phrase_known,
         }
+
+    def _phrase_known(self, tokens: list[str]) -> bool:
+        """Whether some passage has these tokens in a row (names as the documents write them)."""
+        n = len(tokens)
+        for pid in self.lexical.passages_with(tokens):
+            words = tokenize(self.passages[int(pid)].text)
+            if any(words[i : i + n] == tokens for i in range(len(words) - n + 1)):
+                return True
+        return False
 
     def _people(self) -> frozenset[str]:
         # `qa index` stores them; an index built before that gets them read here.

@@ -121,6 +121,19 @@ class LexicalIndex:
             return 0.0
         return float(self._idf_table()[vocab[term]])
 
+    def passages_with(self, terms: list[str]) -> np.ndarray:
+        """Ids of the passages that contain every one of the tokenized ``terms``."""
+        vocab = self._bm25.vocab_dict
+        scores = self._bm25.scores
+        found: np.ndarray | None = None
+        for term in terms:
+            if term not in vocab:
+                return np.zeros(0, dtype=np.int64)
+            v = vocab[term]
+            ids = scores["indices"][scores["indptr"][v] : scores["indptr"][v + 1]]
+            found = ids if found is None else np.intersect1d(found, ids, assume_unique=True)
+        return np.zeros(0, dtype=np.int64) if found is None else found.astype(np.int64)
+
     def max_idf(self) -> float:
         """The IDF a term would have if it occurred in a single passage."""
         n = float(self.size)

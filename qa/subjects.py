@@ -61,14 +61,38 @@ _POPULATION_OF = re.compile(r"\bpopulation of\b", re.I)
 _CLAUSE = re.compile(r",\s*and\s+|;\s*")
 
 
-def unknown_names(question: str, idf: Callable[[str], float]) -> tuple[str, ...]:
-    """Names in the question that no passage contains ("NHS Scotland" -> "Scotland")."""
+def unknown_names(
+    question: str, idf: Callable[[str], float], phrase_known: Callable[[list[str]], bool] | None = None
+) -> tuple[str, ...]:
+    """Names in the question that no passage contains.
+
+    A word: "NHS Scotland" -> "Scotland".  A name of several words is unknown when
+    no passage has them in a row, though each occurs somewhere: "Care Quality
+    Commission" in a corpus that speaks of care, quality and commissioners.
+    """
     out = []
     for word in _CAPITALISED.findall(question):
         tokens = tokenize(word.strip("’'"))
         if tokens and all(idf(t) == 0.0 for t in tokens):
             out.append(word.strip("’'?.,;:"))
+    if phrase_known is not None:
+        for name in _multiword_names(question):
+            tokens = tokenize(name)
+            if len(tokens) > 1 and all(idf(t) > 0.0 for t in tokens) and not phrase_known(tokens):
+                out.append(name)
     return tuple(out)
+
+
+def _multiword_names(question: str) -> list[str]:
+    # "England's STPs" and "East Cumbria ACS" are a name and a description; the
+    # possessive and the acronym end the name.
+    out = []
+    for run in _NAME_RUN.findall(question):
+        for part in re.split(r"\s+and\s+|(?<=’s|'s)\s+|\s*\b[A-Z]{2,}s?\b\s*", run):
+            name = _POSSESSIVE.sub("", part.strip(" ,.?;:"))
+            if len(name.split()) > 1:
+                out.append(name)
+    return out
 
 
 def is_attribution(name: str, question: str) -> bool:

@@ -76,6 +76,13 @@ def test_question_naming_something_unknown_says_so(engine):
     assert "Welsh" in answer.answer
 
 
+def test_a_name_made_of_known_words_is_still_unknown(engine):
+    # care, quality and commission all occur in the documents; the Care Quality Commission never does.
+    answer = engine.ask("How did the Care Quality Commission rate Frimley Health?")
+    assert answer.abstained and answer.citations == []
+    assert "Care Quality Commission" in answer.answer
+
+
 @pytest.mark.parametrize(
     "question",
     [

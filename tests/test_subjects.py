@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from qa.acronyms import find_acronyms
-from qa.subjects import attributed_sources, counted_terms, focus, is_attribution, subject_names
+from qa.subjects import (
+    attributed_sources,
+    counted_terms,
+    focus,
+    is_attribution,
+    subject_names,
+    unknown_names,
+)
 
 ACRONYMS = find_acronyms(["The Better Care Fund (BCF) and accountable care systems (ACSs)."])
 PEOPLE = frozenset({"stevens", "mackey"})
@@ -72,3 +79,16 @@ def test_each_clause_is_answered_on_its_own():
 def test_is_attribution_knows_briefings_and_letters():
     assert is_attribution("NHS Providers", "How many areas are on the list in the NHS Providers briefing?")
     assert not is_attribution("Dorset", "How many people live in Dorset?")
+
+
+def test_a_name_whose_words_never_meet_is_unknown():
+    idf = {"care": 1.0, "qualiti": 2.0, "commiss": 1.5, "better": 1.0, "fund": 1.0}.get
+    known = {("better", "care", "fund")}
+
+    def phrase_known(tokens):
+        return tuple(tokens) in known
+
+    q = "What rating did the Care Quality Commission give the Better Care Fund?"
+    assert unknown_names(q, lambda t: idf(t, 0.0), phrase_known) == ("Care Quality Commission",)
+    # A possessive or an acronym ends a name: "England's STPs", "East Cumbria ACS".
+    assert unknown_names("How were England's STPs rated?", lambda t: 1.0, lambda tokens: False) == ()
