@@ -41,6 +41,11 @@ _NUMBER_Q = re.compile(
     r"\bpopulation of\b|\bthe population\b",
     re.I,
 )
+_ASKS_WHO_WROTE = re.compile(
+    r"\b(reader|commenter|commentator|comment\w*|wrote|write|writes|said|say|says|describ\w*|call\w*|"
+    r"argu\w*|warn\w*|claim\w*|complain\w*|suggest\w*)\b",
+    re.I,
+)
 _PERSON_Q = re.compile(r"^\s*who\b|\bwhich (reader|person|commenter|mp|minister|official)\b|\bwhose\b", re.I)
 
 _MONEY = re.compile(
@@ -138,7 +143,8 @@ def holds(
     text = _LIST_NUMBER.sub("", text)
     if kind == "person":
         asked = set(tokenize(question))
-        if author and not set(tokenize(author)) <= asked:
+        # A comment's writer answers "which reader said...?", not "who replaced Stevens?".
+        if author and _ASKS_WHO_WROTE.search(question) and not set(tokenize(author)) <= asked:
             return True
         names = [
             m for m in _PROPER_PAIR.findall(text)

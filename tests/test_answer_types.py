@@ -56,6 +56,12 @@ def test_holds(kind, question, text, expected):
     assert holds(kind, question, text) is expected
 
 
+def test_a_comment_writer_answers_only_questions_about_what_was_written():
+    text = "A former health insurance industry executive was appointed to run NHS England in 2014."
+    assert holds("person", "Which reader called Stevens a privatiser?", text, author="Jan Mclachlan") is True
+    assert holds("person", "Who replaced Simon Stevens at NHS England?", text, author="Jan Mclachlan") is False
+
+
 def test_people_come_from_how_the_corpus_writes_names():
     people = find_people([
         "The committee's chair, Meg Hillier, argued that the BCF was set up badly.",
