@@ -55,11 +55,14 @@ def canonical(tokens: list[str], acronyms: dict[str, tuple[str, ...]]) -> set[st
     term ("aco") that only "ACO" or the same phrase matches, not three words that
     any sentence about care and organisations would share.
     """
-    forms = sorted(((lf, a) for a, lf in acronyms.items() if lf), key=lambda x: -len(x[0]))
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for acronym, long_form in acronyms.items():
+        if long_form:
+            by_first.setdefault(long_form[0], []).append((long_form, acronym))
     out: set[str] = set()
     i = 0
     while i < len(tokens):
-        for long_form, acronym in forms:
+        for long_form, acronym in sorted(by_first.get(tokens[i], ()), key=lambda x: -len(x[0])):
             if tuple(tokens[i : i + len(long_form)]) == long_form:
                 out.add(acronym)
                 i += len(long_form)

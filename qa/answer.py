@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -75,13 +76,20 @@ _DEFINES = re.compile(
 )
 
 
-def definition_match(question: str, sentence: SentenceRecord, acronyms: dict[str, tuple[str, ...]]) -> float:
-    """1.0 for a sentence that defines the term a "what is X?" question asks about."""
+def terms_of(sid: int, sentences: Callable[[int], SentenceRecord], acronyms: dict[str, tuple[str, ...]]) -> frozenset[str]:
+    """The terms a sentence is scored on: its words and its writer's name, long forms as acronyms."""
+    rec = sentences(sid)
+    return frozenset(canonical(tokenize(rec.text if rec.author is None else f"{rec.author} {rec.text}"), acronyms))
+
+
+def definition_match(
+    question: str, sentence: SentenceRecord, words: set[str] | frozenset[str], acronyms: dict[str, tuple[str, ...]]
+) -> float:
+    """1.0 for a sentence (with terms ``words``) that defines the term a "what is X?" question asks about."""
     m = _DEFINITION_Q.match(question)
     if not m:
         return 0.0
     term = canonical(tokenize(m.group(1)), acronyms) - QUESTION_WORDS
-    words = canonical(tokenize(sentence.text), acronyms)
     if not term or not (term & words):
         return 0.0
     return 1.0 if _DEFINES.search(sentence.text) else 0.0
@@ -174,8 +182,11 @@ class ExtractiveAnswerer:
         unseen_idf: float,
         acronyms: dict[str, tuple[str, ...]] | None = None,
         people: frozenset[str] = frozenset(),
+        sentence_terms: Callable[[int], frozenset[str]] | None = None,
     ) -> list[tuple[SentenceRecord, PassageRef, Features]]:
         acronyms = acronyms or {}
+        if sentence_terms is None:
+            sentence_terms = partial(terms_of, sentences=sentences, acronyms=acronyms)
         q_terms = canonical(tokenize(question), acronyms) - QUESTION_WORDS
         weight = {t: (idf(t) or unseen_idf) for t in q_terms}
         total = sum(weight.values()) or 1.0
@@ -197,15 +208,15 @@ class ExtractiveAnswerer:
             passage_terms: set[str] = set()
             if aim is not None:
                 for sid in p.sent_ids:
-                    passage_terms |= canonical(tokenize(sentences(sid).text), acronyms)
+                    passage_terms |= sentence_terms(sid)
             for sid, c in zip(ids, cos.tolist(), strict=True):
                 rec = sentences(sid)
                 if rec.byline:
                     continue  # "Name 01/03/2017 at 18:21" is context, never an answer
-                terms = canonical(tokenize(rec.text if rec.author is None else f"{rec.author} {rec.text}"), acronyms)
+                terms = sentence_terms(sid)
                 on_subject = True
                 if aim is not None:
-                    near = terms | _previous_terms(rec, sentences, acronyms)
+                    near = terms | _previous_terms(rec, sentences, sentence_terms)
                     on_subject = aim.met_by(near, near | passage_terms)
                 feats = Features(
                     dense=c,
@@ -214,7 +225,7 @@ class ExtractiveAnswerer:
                     passage=1.0 / (1.0 + 0.25 * p.rank),
                     typed=None if kind is None else holds(kind, question, rec.text, rec.author, people),
                     novelty=len(terms - q_terms) / len(terms) if terms else 0.0,
-                    definition=definition_match(question, rec, acronyms),
+                    definition=definition_match(question, rec, terms, acronyms),
                     short=len(rec.text.split()) < SHORT_SENTENCE_WORDS,
                     unfinished=not _FINISHED.search(rec.text),
                     comment_penalised=rec.section == "comments" and not wants_comments,
@@ -258,12 +269,11 @@ class ExtractiveAnswerer:
 
 
 def _previous_terms(
-    rec: SentenceRecord, sentences: Callable[[int], SentenceRecord], acronyms: dict[str, tuple[str, ...]]
-) -> set[str]:
-    if rec.sid == 0:
-        return set()
-    prev = sentences(rec.sid - 1)
-    return canonical(tokenize(prev.text), acronyms) if prev.doc_id == rec.doc_id else set()
+    rec: SentenceRecord, sentences: Callable[[int], SentenceRecord], sentence_terms: Callable[[int], frozenset[str]]
+) -> frozenset[str]:
+    if rec.sid == 0 or sentences(rec.sid - 1).doc_id != rec.doc_id:
+        return frozenset()
+    return sentence_terms(rec.sid - 1)
 
 
 def _redundant(cand: Pick, picks: list[Pick]) -> bool:

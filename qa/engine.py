@@ -17,7 +17,14 @@ import numpy as np
 
 from qa import _lean_bm25s  # noqa: F401  (first: bm25s without numba/scipy; see the module)
 from qa.acronyms import find_acronyms
-from qa.answer import ExtractiveAnswerer, PassageRef, SentenceRecord, no_answer_text, render
+from qa.answer import (
+    ExtractiveAnswerer,
+    PassageRef,
+    SentenceRecord,
+    no_answer_text,
+    render,
+    terms_of,
+)
 from qa.answer_types import find_people
 from qa.config import Settings
 from qa.dense import load_dense
@@ -71,6 +78,9 @@ class Engine:
         self.manifest = manifest
         self.embedder = Embedder(settings.model, settings.embed_batch_size)
         self.answerer = ExtractiveAnswerer(settings.max_answer_words, settings.abstain_threshold)
+        # sentence id -> its scored terms; filled as questions reach it.  Requests on
+        # several threads may both compute one entry; the results are equal.
+        self._terms_cache: dict[int, frozenset[str]] = {}
         try:
             self.documents = {row["doc_id"]: row for row in read_jsonl(generation / "documents.jsonl")}
             self.passages = [
@@ -187,16 +197,29 @@ class Engine:
         )
 
     @cached_property
+    def _acronyms(self) -> dict[str, tuple[str, ...]]:
+        return find_acronyms(s.text for s in self.sentences)
+
+    @cached_property
     def _answer_tables(self) -> dict:
         return {
             "sentences": self.sentences.__getitem__,
             "sentence_vectors": self.sentence_vectors,
             "idf": self.lexical.idf,
             "unseen_idf": self.lexical.max_idf(),
-            "acronyms": find_acronyms(s.text for s in self.sentences),
+            "acronyms": self._acronyms,
             "people": self._people(),
             "phrase_known": self._phrase_known,
+            "sentence_terms": self._sentence_terms,
         }
+
+    def _sentence_terms(self, sid: int) -> frozenset[str]:
+        # Every question scores the sentences of its passages on their terms; tokenizing
+        # them once per engine instead of once per question halves the answer time.
+        terms = self._terms_cache.get(sid)
+        if terms is None:
+            terms = self._terms_cache[sid] = terms_of(sid, self.sentences.__getitem__, self._acronyms)
+        return terms
 
     def _phrase_known(self, tokens: list[str]) -> bool:
         """Whether some passage has these tokens in a row (names as the documents write them)."""
