@@ -48,6 +48,23 @@ def _match_initials(words: list[str], letters: str) -> list[str] | None:
     return picked
 
 
+# "What does STP stand for?", "What is the abbreviation CCG short for?"
+_SPELL_OUT_Q = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviation\b|\bacronym\b", re.I)
+_ASKED_ACRONYM = re.compile(r"\b([A-Z]{2,})s?\b")
+
+
+def spelled_out_asked(question: str) -> list[str]:
+    """The acronyms a question asks to spell out ("What does STP stand for?" -> ["STP"])."""
+    if not _SPELL_OUT_Q.search(question):
+        return []
+    return _ASKED_ACRONYM.findall(question)
+
+
+def spells_out(text: str, acronym: str) -> bool:
+    """Whether ``text`` defines ``acronym`` the way documents do: "... partnerships (STPs)"."""
+    return re.search(rf"\(\s*{re.escape(acronym)}s?\s*\)", text) is not None
+
+
 def canonical(tokens: list[str], acronyms: dict[str, tuple[str, ...]]) -> set[str]:
     """The terms of a token sequence, each spelled-out long form replaced by its acronym.
 

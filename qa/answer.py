@@ -21,7 +21,7 @@ from functools import partial
 
 import numpy as np
 
-from qa.acronyms import canonical
+from qa.acronyms import canonical, spelled_out_asked, spells_out
 from qa.answer_types import expected_type, holds
 from qa.lexical import tokenize
 from qa.subjects import focus, is_attribution, unknown_names
@@ -86,6 +86,10 @@ def definition_match(
     question: str, sentence: SentenceRecord, words: set[str] | frozenset[str], acronyms: dict[str, tuple[str, ...]]
 ) -> float:
     """1.0 for a sentence (with terms ``words``) that defines the term a "what is X?" question asks about."""
+    asked = spelled_out_asked(question)
+    if asked:
+        # "What does STP stand for?" is answered where the documents spell it out.
+        return 1.0 if any(spells_out(sentence.text, a) for a in asked) else 0.0
     m = _DEFINITION_Q.match(question)
     if not m:
         return 0.0
@@ -248,6 +252,9 @@ class ExtractiveAnswerer:
         # It must also be about what the question names and counts: "eight areas" does
         # not say how many people live in Dorset.
         cands = [c for c in cands if c[2].typed is not False and c[2].on_subject]
+        if spelled_out_asked(question):
+            # Where the documents spell the acronym out, that sentence is the answer.
+            cands = [c for c in cands if c[2].definition] or cands
         if not cands:
             return Extraction([], 0.0, True, unknown)
         ranked = sorted((Pick(r, p, f.score(self.weights)) for r, p, f in cands), key=lambda x: -x.score)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from qa import _lean_bm25s  # noqa: F401  (first: bm25s without numba/scipy; see the module)
-from qa.acronyms import find_acronyms
+from qa.acronyms import find_acronyms, spelled_out_asked, spells_out
 from qa.answer import (
     ExtractiveAnswerer,
     PassageRef,
@@ -35,6 +35,10 @@ from qa.models import Answer, Citation, SearchHit, SearchResult, Segment, Source
 from qa.query_encoder import QueryEncoder, load_query_encoder
 from qa.retrieval import Candidate, HybridRetriever, Mode, SentenceVectors
 from qa.store import IndexStore, Manifest, read_jsonl
+
+# Passages scanned for an acronym's spelled-out form (in document order: it is
+# usually spelled out where first used).
+_DEFINITION_SCAN = 200
 
 # Weight of the dense score in hybrid fusion (the rest is BM25); chosen on the
 # eval dev split and on BEIR SciFact (see README, "Retrieval quality").
@@ -161,7 +165,7 @@ class Engine:
         t0 = time.perf_counter()
         qvec = self.encode_query(query)
         t1 = time.perf_counter()
-        found = self.retriever.retrieve(query, qvec, k, mode)
+        found = self._with_definitions(query, self.retriever.retrieve(query, qvec, k, mode), k)
         t2 = time.perf_counter()
         hits = [self._hit(rank, c) for rank, c in enumerate(found, start=1)]
         return SearchResult(
@@ -176,7 +180,7 @@ class Engine:
         t0 = time.perf_counter()
         qvec = self.encode_query(question)
         t1 = time.perf_counter()
-        found = self.retriever.retrieve(question, qvec, k)
+        found = self._with_definitions(question, self.retriever.retrieve(question, qvec, k), k)
         t2 = time.perf_counter()
         refs = [
             PassageRef(c.pid, rank, c.score, c.dense, self.passages[c.pid].sent_ids)
@@ -195,6 +199,28 @@ class Engine:
                 "total": _ms(t0, time.perf_counter()), "evidence": round(extraction.evidence, 4),
             },
         )
+
+    def _with_definitions(self, question: str, found: list[Candidate], k: int) -> list[Candidate]:
+        """Put first the passage that spells out an acronym the question asks about.
+
+        "What does STP stand for?" shares one word with a hundred passages; ranking
+        cannot tell which one writes "sustainability and transformation partnerships
+        (STPs)", but the text can.
+        """
+        first: list[Candidate] = []
+        for acronym in spelled_out_asked(question):
+            token = tokenize(acronym)
+            for pid in self.lexical.passages_with(token)[:_DEFINITION_SCAN] if token else ():
+                passage = self.passages[int(pid)]
+                if spells_out(passage.text, acronym):
+                    top = found[0].score if found else 1.0
+                    known = next((c for c in found if c.pid == passage.pid), None)
+                    first.append(known or Candidate(passage.pid, top, 0.0, 0.0))
+                    break
+        if not first:
+            return found
+        chosen = {c.pid for c in first}
+        return (first + [c for c in found if c.pid not in chosen])[:k]
 
     @cached_property
     def _acronyms(self) -> dict[str, tuple[str, ...]]:

@@ -1,4 +1,4 @@
-from qa.acronyms import canonical, find_acronyms
+from qa.acronyms import canonical, find_acronyms, spelled_out_asked, spells_out
 from qa.lexical import tokenize
 
 TEXT = (
@@ -27,3 +27,14 @@ def test_scattered_words_are_not_the_phrase():
     terms = canonical(tokenize("Care organisations will become accountable care systems."), acronyms)
     assert "aco" not in terms
     assert "ac" in terms and "organis" in terms
+
+
+def test_spell_out_questions_name_their_acronym():
+    assert spelled_out_asked("What does the abbreviation CCG stand for?") == ["CCG"]
+    assert spelled_out_asked("What is BCF short for?") == ["BCF"]
+    assert spelled_out_asked("What is a CCG?") == []  # a definition, not a spelling-out
+
+
+def test_spells_out_finds_the_bracketed_form():
+    assert spells_out("the merger of clinical commissioning groups (CCGs), integrating", "CCG")
+    assert not spells_out("several CCGs appoint a shared accountable officer", "CCG")

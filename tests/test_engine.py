@@ -56,6 +56,20 @@ def test_acronyms_are_found_lexically(engine):
     assert any("pacs" in h.text.lower() for h in hits)  # PACS and PACs are one term
 
 
+@pytest.mark.parametrize(
+    "question, long_form",
+    [
+        ("What does the abbreviation CCG stand for?", "clinical commissioning groups"),
+        ("What does PACS stand for?", "Integrated primary and acute care systems"),
+    ],
+)
+def test_an_acronym_is_spelled_out_from_where_the_documents_define_it(engine, question, long_form):
+    hits = engine.search(question).hits
+    assert long_form.lower() in " ".join(hits[0].text.split()).lower()  # verbatim text wraps lines
+    answer = engine.ask(question)
+    assert not answer.abstained and long_form.lower() in answer.answer.lower()
+
+
 def test_reader_comments_are_labelled_in_citations_and_answer(engine):
     answer = engine.ask("What did reader Joan Heaton ask about privatisation?")
     assert not answer.abstained
