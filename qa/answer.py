@@ -22,7 +22,7 @@ from functools import partial
 import numpy as np
 
 from qa.acronyms import canonical, spelled_out_asked, spells_out
-from qa.answer_types import expected_type, holds
+from qa.answer_types import IDENTITY_Q, expected_type, holds
 from qa.lexical import tokenize
 from qa.subjects import focus, is_attribution, unknown_names
 
@@ -71,7 +71,10 @@ _DEFINITION_Q = re.compile(
 )
 _DEFINES = re.compile(
     r"\b(is|are)\s+(an?|the)\b|\bdescribes?\b.*\bas\b|\bdefin\w*|\bmeans\b|\brefers? to\b|\boccurs\b|"
-    r"\bcharacteristics\b|\bfocuses on\b|\baims? to\b",
+    r"\bcharacteristics\b|\bfocuses on\b|\baims? to\b|"
+    # a person's role in apposition: "Simon Stevens, chief executive, NHS England"
+    r"^[^,]{0,40}, (?:the |a |an )?(?:[\w-]+ ){0,3}(?:chief|chair|director|secretary|minister|head|boss|leader|"
+    r"officer|editor|executive|president|professor|manager|lead)\b",
     re.I,
 )
 
@@ -90,7 +93,7 @@ def definition_match(
     if asked:
         # "What does STP stand for?" is answered where the documents spell it out.
         return 1.0 if any(spells_out(sentence.text, a) for a in asked) else 0.0
-    m = _DEFINITION_Q.match(question)
+    m = _DEFINITION_Q.match(question) or IDENTITY_Q.match(question)
     if not m:
         return 0.0
     term = canonical(tokenize(m.group(1)), acronyms) - QUESTION_WORDS

@@ -46,6 +46,8 @@ _ASKS_WHO_WROTE = re.compile(
     r"argu\w*|warn\w*|claim\w*|complain\w*|suggest\w*)\b",
     re.I,
 )
+# "Who is Simon Stevens?" asks what a named person is (a role), not for another person.
+IDENTITY_Q = re.compile(r"^\s*(?i:who\s+(?:is|was|are|were))\s+((?:(?:Mr|Mrs|Ms|Dr|Sir|Dame)\.?\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s*\??\s*$")
 _PERSON_Q = re.compile(r"^\s*who\b|\bwhich (reader|person|commenter|mp|minister|official)\b|\bwhose\b", re.I)
 
 _MONEY = re.compile(
@@ -127,7 +129,7 @@ def expected_type(question: str) -> AnswerType | None:
         return "date"
     if _NUMBER_Q.search(question):
         return "number"
-    if _PERSON_Q.search(question):
+    if _PERSON_Q.search(question) and not IDENTITY_Q.match(question):
         return "person"
     return None
 

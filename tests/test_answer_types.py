@@ -25,6 +25,10 @@ from qa.subjects import is_attribution
         ("How many STPs were led by a provider chief executive when NHS Providers wrote its briefing?", "number"),
         ("Who chaired the committee that questioned Stevens?", "person"),
         ("Which MP pressed Simon Stevens with questions?", "person"),
+        ("Who is the Director of Humber Coast and Vale STP?", "person"),
+        # naming the person asks what they are (a role), not for someone else
+        ("Who is Simon Stevens?", None),
+        ("who was Meg Hillier", None),
         ("What is an accountable care organisation?", None),
         ("In the King's Fund definition of population health, what is meant by health equity?", None),
     ],
