@@ -40,6 +40,9 @@ from qa.store import IndexStore, Manifest, read_jsonl
 # usually spelled out where first used).
 _DEFINITION_SCAN = 200
 
+# Passages scanned for a name's words in a row; past this the name counts as known.
+_PHRASE_SCAN = 500
+
 # Weight of the dense score in hybrid fusion (the rest is BM25); chosen on the
 # eval dev split and on BEIR SciFact (see README, "Retrieval quality").
 DENSE_WEIGHT = 0.5
@@ -250,7 +253,12 @@ class Engine:
     def _phrase_known(self, tokens: list[str]) -> bool:
         """Whether some passage has these tokens in a row (names as the documents write them)."""
         n = len(tokens)
-        for pid in self.lexical.passages_with(tokens):
+        pids = self.lexical.passages_with(tokens)
+        if len(pids) > _PHRASE_SCAN:
+            # Words that meet in this many passages are a phrase somewhere, or so common
+            # that refusing on them would be a guess; scanning them all would cost seconds.
+            return True
+        for pid in pids:
             words = tokenize(self.passages[int(pid)].text)
             if any(words[i : i + n] == tokens for i in range(len(words) - n + 1)):
                 return True
