@@ -71,8 +71,11 @@ _DEFINITION_Q = re.compile(
 )
 _DEFINES = re.compile(
     r"\b(is|are)\s+(an?|the)\b|\bdescribes?\b.*\bas\b|\bdefin\w*|\bmeans\b|\brefers? to\b|\boccurs\b|"
-    r"\bcharacteristics\b|\bfocuses on\b|\baims? to\b|"
-    # a person's role in apposition: "Simon Stevens, chief executive, NHS England"
+    r"\bcharacteristics\b|\bfocuses on\b|\baims? to\b",
+    re.I,
+)
+# What defines a person for "who is X?": a role in apposition ("Simon Stevens, chief executive, ...").
+_ROLE = re.compile(
     r"^[^,]{0,40}, (?:the |a |an )?(?:[\w-]+ ){0,3}(?:chief|chair|director|secretary|minister|head|boss|leader|"
     r"officer|editor|executive|president|professor|manager|lead)\b",
     re.I,
@@ -93,13 +96,15 @@ def definition_match(
     if asked:
         # "What does STP stand for?" is answered where the documents spell it out.
         return 1.0 if any(spells_out(sentence.text, a) for a in asked) else 0.0
-    m = _DEFINITION_Q.match(question) or IDENTITY_Q.match(question)
+    identity = IDENTITY_Q.match(question)
+    m = identity or _DEFINITION_Q.match(question)
     if not m:
         return 0.0
     term = canonical(tokenize(m.group(1)), acronyms) - QUESTION_WORDS
     if not term or not (term & words):
         return 0.0
-    return 1.0 if _DEFINES.search(sentence.text) else 0.0
+    defines = _DEFINES.search(sentence.text) or (identity and _ROLE.search(sentence.text))
+    return 1.0 if defines else 0.0
 
 
 @dataclass(frozen=True)
