@@ -155,13 +155,15 @@ def counted_terms(question: str, acronyms: dict[str, tuple[str, ...]]) -> list[f
 
 @dataclass(frozen=True)
 class Focus:
-    """Per clause of a question, the subjects it names and the things it counts."""
+    """Per clause of a question, the subjects it names and the things it counts; and the
+    change of post or state it asks about ("who replaced...", "when did X become...")."""
 
     clauses: tuple[tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]], ...]
+    event: frozenset[str] = frozenset()
 
     @property
     def empty(self) -> bool:
-        return not any(subjects or counted for subjects, counted in self.clauses)
+        return not self.event and not any(subjects or counted for subjects, counted in self.clauses)
 
     def met_by(self, near: set[str], context: set[str]) -> bool:
         """Whether one clause is answered here.
@@ -171,6 +173,8 @@ class Focus:
         ("...Cumbria ACS. ... We have developed eight teams"), but what a number
         counts is said next to it.
         """
+        if self.event and not self.event & near:
+            return False
         return any(
             all(s <= near or s <= context for s in subjects) and (not counted or any(c & near for c in counted))
             for subjects, counted in self.clauses
@@ -180,6 +184,42 @@ class Focus:
 def focus(question: str, acronyms: dict[str, tuple[str, ...]], people: frozenset[str] = frozenset()) -> Focus:
     """The subjects and counted things of each clause of ``question``."""
     clauses = [c for c in _CLAUSE.split(question) if c.strip()] or [question]
-    return Focus(tuple(
-        (tuple(subject_names(c, acronyms, people)), tuple(counted_terms(c, acronyms))) for c in clauses
-    ))
+    return Focus(
+        tuple((tuple(subject_names(c, acronyms, people)), tuple(counted_terms(c, acronyms))) for c in clauses),
+        event_terms(question),
+    )
+
+
+# Changes of post or state, and the words (stems) a sentence reporting one would use.
+# "Who replaced Simon Stevens?" is not answered by a sentence naming Stevens and
+# someone else, nor "When did Jim Mackey become chief executive?" by a dated
+# sentence about chief executives: the change itself must be reported.
+_EVENTS = {
+    "replac": {"replac", "succeed", "successor"},
+    "succeed": {"replac", "succeed", "successor"},
+    "becom": {"becom", "becam", "appoint", "join", "name"},
+    "appoint": {"appoint", "becom", "becam", "join", "name"},
+    "join": {"join", "becom", "becam", "appoint"},
+    "resign": {"resign", "left", "leav", "quit", "step", "depart"},
+    "leav": {"resign", "left", "leav", "quit", "step", "depart"},
+    "quit": {"resign", "left", "leav", "quit", "step", "depart"},
+    "retir": {"retir", "step"},
+    "elect": {"elect"},
+    "hire": {"hire", "appoint", "recruit"},
+    "sack": {"sack", "fire", "dismiss"},
+    "promot": {"promot"},
+}
+_EVENT_Q = re.compile(
+    r"^\s*(?i:who)\s+(?:has\s+|had\s+|will\s+|would\s+)?([a-z]+)\b"  # "Who (has) replaced ..."
+    r"|\b(?i:when|in what year|in which year|what year)\s+(?:did|does|do|will|was|were|is|has|had)\s+"
+    r"(?:(?:the\s+)?[A-Z][\w’'-]*\s+)*([a-z]+)\b"  # "When did Jim Mackey become ..."
+)
+
+
+def event_terms(question: str) -> frozenset[str]:
+    """The words that would report the change a question asks about; empty if it asks none."""
+    m = _EVENT_Q.search(question)
+    if not m:
+        return frozenset()
+    verb = tokenize(m.group(1) or m.group(2) or "")
+    return frozenset(_EVENTS.get(verb[0], ())) if verb else frozenset()

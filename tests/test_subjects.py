@@ -8,6 +8,7 @@ from qa.acronyms import find_acronyms
 from qa.subjects import (
     attributed_sources,
     counted_terms,
+    event_terms,
     focus,
     is_attribution,
     subject_names,
@@ -92,3 +93,25 @@ def test_a_name_whose_words_never_meet_is_unknown():
     assert unknown_names(q, lambda t: idf(t, 0.0), phrase_known) == ("Care Quality Commission",)
     # A possessive or an acronym ends a name: "England's STPs", "East Cumbria ACS".
     assert unknown_names("How were England's STPs rated?", lambda t: 1.0, lambda tokens: False) == ()
+
+
+@pytest.mark.parametrize(
+    "question, reported_by",
+    [
+        ("Who replaced Simon Stevens as chief executive?", {"replac", "succeed", "successor"}),
+        ("Who has replaced Jim Mackey?", {"replac", "succeed", "successor"}),
+        ("When did Jim Mackey become chief executive of NHS Improvement?", {"becom", "becam", "appoint", "join", "name"}),
+        ("In what year was Simon Stevens appointed to run NHS England?", {"appoint", "becom", "becam", "join", "name"}),
+        ("When did NHS England publish its progress dashboard?", set()),  # not a change of post
+        ("Who chaired the committee?", set()),
+    ],
+)
+def test_event_terms(question, reported_by):
+    assert set(event_terms(question)) == reported_by
+
+
+def test_a_change_of_post_must_be_reported():
+    aim = focus("When did Jim Mackey become chief executive of NHS Improvement?", ACRONYMS, PEOPLE)
+    dated = {"chief", "execut", "nhs", "improv", "wrote", "yesterday"}
+    assert not aim.met_by(dated, dated)
+    assert aim.met_by(dated | {"appoint"}, dated | {"appoint"})
