@@ -8,7 +8,7 @@ drops the rest, and cl100k tokens undercount word pieces on names and numbers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from qa.cleaning import CleanDocument, Sentence
@@ -107,8 +107,9 @@ class Chunker:
         right = sent.text[len(left) + 1 :]
         # Map the split back onto the source span proportionally to clean characters.
         cut = sent.start + _raw_index(sent, len(left))
-        a = Sentence(sent.section, sent.group, left, sent.start, cut)
-        b = Sentence(sent.section, sent.group, right, cut, sent.end)
+        # The halves keep everything else: a comment's author must survive the split.
+        a = replace(sent, text=left, end=cut)
+        b = replace(sent, text=right, start=cut)
         return self._fit_sentence(a, title) + self._fit_sentence(b, title)
 
     def _fits(self, title: str, chunk: Chunk) -> bool:

@@ -85,3 +85,12 @@ def test_invalid_settings_are_rejected(counter):
         _chunker(counter, max_tokens=50, overlap=50)
     with pytest.raises(ValueError, match="max_tokens must be greater than 0"):
         _chunker(counter, max_tokens=0, overlap=0)
+
+
+def test_a_comment_sentence_split_for_length_keeps_its_author(counter):
+    # One reader comment's bullet list has no full stops: a 75-word "sentence" that the
+    # chunker must cut; every piece is still that reader's words.
+    doc = clean_document(load_file(SEEDS / "000_e394d50cb2b718a3.txt"))
+    pieces = [s for c in _chunker(counter).chunk(doc) for s in c.sentences if "UnitedHealth" in s.text]
+    assert pieces
+    assert {s.author for s in pieces} == {"Jan Mclachlan"}
