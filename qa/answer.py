@@ -203,6 +203,7 @@ class ExtractiveAnswerer:
         weight = {t: (idf(t) or unseen_idf) for t in q_terms}
         total = sum(weight.values()) or 1.0
         wants_comments = bool(_ASKS_ABOUT_COMMENTS.search(question))
+        asked_words = set(tokenize(question))
         kind = expected_type(question)
         # Only typed questions are held to their subjects: "what is an ACO?" is answered
         # by sentences that say "it", and its wording is scored by the features anyway.
@@ -240,7 +241,9 @@ class ExtractiveAnswerer:
                     definition=definition_match(question, rec, terms, acronyms),
                     short=len(rec.text.split()) < SHORT_SENTENCE_WORDS,
                     unfinished=not _FINISHED.search(rec.text),
-                    comment_penalised=rec.section == "comments" and not wants_comments,
+                    # naming the reader ("What did Joan Heaton worry...?") asks about comments too
+                    comment_penalised=rec.section == "comments" and not wants_comments
+                    and not (rec.author and set(tokenize(rec.author)) <= asked_words),
                     on_subject=on_subject,
                 )
                 out.append((rec, p, feats))
