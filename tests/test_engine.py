@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import InvalidQuestionError
+from qa.lexical import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -68,6 +69,16 @@ def test_an_acronym_is_spelled_out_from_where_the_documents_define_it(engine, qu
     assert long_form.lower() in " ".join(hits[0].text.split()).lower()  # verbatim text wraps lines
     answer = engine.ask(question)
     assert not answer.abstained and long_form.lower() in answer.answer.lower()
+
+
+def test_a_name_whose_words_meet_too_often_to_scan_counts_as_known(engine, monkeypatch):
+    import qa.engine
+
+    tokens = tokenize("Care Quality Commission")
+    assert engine._phrase_known(tokens) is False
+    # Past the scan bound the words are taken to form the name somewhere: no refusal on a guess.
+    monkeypatch.setattr(qa.engine, "_PHRASE_SCAN", 0)
+    assert engine._phrase_known(tokens) is True
 
 
 def test_who_is_a_named_person_answers_with_their_role(engine):
