@@ -88,23 +88,35 @@ def terms_of(sid: int, sentences: Callable[[int], SentenceRecord], acronyms: dic
     return frozenset(canonical(tokenize(rec.text if rec.author is None else f"{rec.author} {rec.text}"), acronyms))
 
 
-def definition_match(
-    question: str, sentence: SentenceRecord, words: set[str] | frozenset[str], acronyms: dict[str, tuple[str, ...]]
-) -> float:
-    """1.0 for a sentence (with terms ``words``) that defines the term a "what is X?" question asks about."""
-    asked = spelled_out_asked(question)
-    if asked:
-        # "What does STP stand for?" is answered where the documents spell it out.
-        return 1.0 if any(spells_out(sentence.text, a) for a in asked) else 0.0
-    identity = IDENTITY_Q.match(question)
-    m = identity or _DEFINITION_Q.match(question)
-    if not m:
-        return 0.0
-    term = canonical(tokenize(m.group(1)), acronyms) - QUESTION_WORDS
-    if not term or not (term & words):
-        return 0.0
-    defines = _DEFINES.search(sentence.text) or (identity and _ROLE.search(sentence.text))
-    return 1.0 if defines else 0.0
+@dataclass(frozen=True)
+class DefinitionAsk:
+    """What a definitional question asks to define, read once per question."""
+
+    spell_out: tuple[str, ...] = ()  # "What does STP stand for?" -> ("STP",)
+    term: frozenset[str] = frozenset()  # "What is an ACO?" -> {aco}
+    identity: bool = False  # "Who is Simon Stevens?": a role in apposition also defines
+
+    @classmethod
+    def parse(cls, question: str, acronyms: dict[str, tuple[str, ...]]) -> DefinitionAsk | None:
+        asked = spelled_out_asked(question)
+        if asked:
+            return cls(spell_out=tuple(asked))
+        identity = IDENTITY_Q.match(question)
+        m = identity or _DEFINITION_Q.match(question)
+        if not m:
+            return None
+        term = frozenset(canonical(tokenize(m.group(1)), acronyms) - QUESTION_WORDS)
+        return cls(term=term, identity=bool(identity)) if term else None
+
+    def match(self, sentence: SentenceRecord, words: frozenset[str]) -> float:
+        """1.0 for a sentence (with terms ``words``) that defines what was asked."""
+        if self.spell_out:
+            # "What does STP stand for?" is answered where the documents spell it out.
+            return 1.0 if any(spells_out(sentence.text, a) for a in self.spell_out) else 0.0
+        if not self.term & words:
+            return 0.0
+        defines = _DEFINES.search(sentence.text) or (self.identity and _ROLE.search(sentence.text))
+        return 1.0 if defines else 0.0
 
 
 @dataclass(frozen=True)
@@ -207,6 +219,7 @@ class ExtractiveAnswerer:
         kind = expected_type(question)
         # Only typed questions are held to their subjects: "what is an ACO?" is answered
         # by sentences that say "it", and its wording is scored by the features anyway.
+        wants_definition = DefinitionAsk.parse(question, acronyms)
         aim = focus(question, acronyms, people) if kind is not None else None
         if aim is not None and aim.empty:
             aim = None
@@ -238,7 +251,7 @@ class ExtractiveAnswerer:
                     passage=1.0 / (1.0 + 0.25 * p.rank),
                     typed=None if kind is None else holds(kind, question, rec.text, rec.author, people),
                     novelty=len(terms - q_terms) / len(terms) if terms else 0.0,
-                    definition=definition_match(question, rec, terms, acronyms),
+                    definition=wants_definition.match(rec, terms) if wants_definition else 0.0,
                     short=len(rec.text.split()) < SHORT_SENTENCE_WORDS,
                     unfinished=not _FINISHED.search(rec.text),
                     # naming the reader ("What did Joan Heaton worry...?") asks about comments too
