@@ -22,7 +22,7 @@ from functools import partial
 import numpy as np
 
 from qa.acronyms import canonical, spelled_out_asked, spells_out
-from qa.answer_types import IDENTITY_Q, expected_type, holds
+from qa.answer_types import IDENTITY_Q, expected_type, holds, speaker_name, speaker_role
 from qa.lexical import tokenize
 from qa.subjects import focus, is_attribution, unknown_names
 
@@ -65,6 +65,8 @@ QUESTION_WORDS = frozenset(tokenize(
 # and list items do not, and they are answers less often.
 _FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _ASKS_ABOUT_COMMENTS = re.compile(r"\b(comment\w*|reader\w*|said by a reader)\b", re.I)
+# Bylines (who wrote or said what follows) answer only questions about who.
+_ASKS_WHO = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:who|whom|whose|which)\b", re.I)
 _DEFINITION_Q = re.compile(
     r"^\s*(?:what\s+(?:is|are|was|were|does|do)|define|what's|how (?:does|do) .+? define)\s+(?:an?\s+|the\s+)?(.+?)\s*(?:mean|stand for)?\??\s*$",
     re.I,
@@ -216,6 +218,7 @@ class ExtractiveAnswerer:
         total = sum(weight.values()) or 1.0
         wants_comments = bool(_ASKS_ABOUT_COMMENTS.search(question))
         asked_words = set(tokenize(question))
+        asks_who = bool(_ASKS_WHO.match(question))
         kind = expected_type(question)
         # Only typed questions are held to their subjects: "what is an ACO?" is answered
         # by sentences that say "it", and its wording is scored by the features anyway.
@@ -237,8 +240,8 @@ class ExtractiveAnswerer:
                     passage_terms |= sentence_terms(sid)
             for sid, c in zip(ids, cos.tolist(), strict=True):
                 rec = sentences(sid)
-                if rec.byline:
-                    continue  # "Name 01/03/2017 at 18:21" is context, never an answer
+                if rec.byline and not asks_who:
+                    continue  # "Name 01/03/2017 at 18:21" only says who wrote what follows
                 terms = sentence_terms(sid)
                 on_subject = True
                 if aim is not None:
@@ -319,14 +322,19 @@ def _redundant(cand: Pick, picks: list[Pick]) -> bool:
 def render(picks: list[Pick]) -> str:
     """Answer text: each sentence followed by its [n] marker (n = position + 1).
 
-    Reader comments are quoted and attributed, so they never pass for the article.
+    Reader comments are quoted and attributed, so they never pass for the article;
+    so are the pull quotes a document attributes to someone ("Jane Doe, Chief Executive").
     """
     parts = []
     for n, pick in enumerate(picks, start=1):
         s = pick.sentence
         text = s.text.strip()
+        again = n > 1 and s.author is not None and (picks[n - 2].sentence.author, picks[n - 2].sentence.section) == (
+            s.author, s.section)
         if s.section == "comments":
             who = f"Reader {s.author}" if s.author else "A reader"
-            text = f"{who} commented: “{text}”"
+            text = f"{speaker_name(s.author) if again else who} {'added' if again else 'commented'}: “{text}”"
+        elif s.author:
+            text = f"{speaker_name(s.author)} added: “{text}”" if again else f"{speaker_role(s.author)}, said: “{text}”"
         parts.append(f"{text} [{n}]")
     return " ".join(parts)

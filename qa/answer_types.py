@@ -104,12 +104,25 @@ _PERSON_CONTEXTS = (
 )
 
 
+def speaker_name(author: str) -> str:
+    """The person in an author or attribution: "Rt Hon Jeremy Hunt MP, Secretary of State" -> "Rt Hon Jeremy Hunt"."""
+    name = author.split(",")[0].strip()
+    return re.sub(r"\s+MP$", "", name) or author
+
+
+def speaker_role(author: str) -> str:
+    """Name and first role of an attribution: "Jane Tomkinson, Chief Executive, Liverpool ..." -> "Jane Tomkinson, Chief Executive"."""
+    parts = [p.strip() for p in author.split(",")]
+    role = re.sub(r"\s*\(.*$", "", parts[1]) if len(parts) > 1 else ""
+    return f"{parts[0]}, {role}" if role else parts[0]
+
+
 def find_people(texts: Iterable[str], authors: Iterable[str] = ()) -> frozenset[str]:
     """Surnames the corpus uses as people's names (so "Surrey Heath" is a place, "Jim Mackey" a person)."""
     out: set[str] = set()
     for name in authors:
         if name:
-            out.add(name.split()[-1].lower())
+            out.add(speaker_name(name).split()[-1].lower())
     for text in texts:
         for pattern in _PERSON_CONTEXTS:
             for m in pattern.finditer(text):

@@ -11,6 +11,7 @@ reader comments (section "comments").
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from qa.loaders import RawDocument
@@ -81,7 +82,8 @@ class Paragraph:
     offsets: list[int]  # offsets[i] = index in the source text of text[i]
     list_item: bool = False
     author: str | None = None  # a reader comment's author, when the page names one
-    byline: bool = False  # the "Name  01/03/2017 at 18:21" line itself: context, not an answer
+    # The "Name  01/03/2017 at 18:21" line, or a quote's "Name, Role": says who, nothing more.
+    byline: bool = False
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets[start], self.offsets[end - 1] + 1
@@ -137,6 +139,8 @@ class _Line:
     section: Section = "body"
     group: int = 0
     bullet: bool = False
+    attribution: bool = False  # "Jane Doe, Chief Executive, X Trust" under a quoted paragraph
+    speaker: str | None = None  # on a quoted paragraph's lines: its attribution
 
 
 def _split_lines(raw: str) -> list[_Line]:
@@ -199,6 +203,7 @@ def clean_document(doc: RawDocument) -> CleanDocument:
                 ln.kind = "junk"
 
     _mark_comments(lines)
+    _mark_attributions(lines)
     for ln in lines:
         m = _BULLET.match(ln.text) if ln.kind == "text" else None
         if m and len(m.group(1)) < len(ln.text):
@@ -228,6 +233,49 @@ def _find_title(lines: list[_Line], first_para: int, wrapped: bool) -> int:
         return first_para
     # PDFs open with the title; pages have banners first and the headline right before the text.
     return before[0] if wrapped else before[-1]
+
+
+# A pull quote's attribution: a name, a comma, then a role ("Jane Tomkinson, Chief
+# Executive, Liverpool Heart and Chest NHS Foundation Trust").
+_ATTRIBUTION = re.compile(r"^[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,4}, (?:\w+ ){0,3}?"
+                          r"(?:chief|director|secretary|lead|officer|chair|manager|head|president|"
+                          r"minister|mp|professor|adviser|advisor|editor|founder|partner|consultant|gp)\b", re.I)
+_NAME_START = re.compile(r"^[A-Z][a-z'’-]+ [A-Z]")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?:\s|$)")
+
+
+def _mark_attributions(lines: list[_Line]) -> None:
+    """Find pull quotes: a paragraph that ends a sentence, then "Name, Role" on the next line.
+
+    The quoted lines above it, back to the blank line, remember it as their speaker.
+    The attribution is a byline: it answers only who/which questions ("Which MP asked...?").
+    Quote and attribution get a group of their own (negative, apart from the comments'),
+    so a chunk holds the whole box and never mixes it with the text around it.
+    """
+    box = 0
+    for i, ln in enumerate(lines):
+        if not (ln.kind == "text" and ln.section == "body" and i > 0 and _NAME_START.match(ln.text)
+                and _ATTRIBUTION.match(ln.text) and not _SENTENCE_END.search(ln.text)):
+            continue
+        prev = lines[i - 1]
+        if prev.kind != "text" or prev.section != "body" or not _TERMINAL.search(prev.text):
+            continue
+        block = [ln]
+        # A wrapped role runs on for a line or two, up to a blank line or a new sentence.
+        for nxt in lines[i + 1 : i + 3]:
+            if nxt.kind != "text" or _SENTENCE_END.search(nxt.text) or _BULLET.match(nxt.text):
+                break
+            block.append(nxt)
+        speaker = _squash(" ".join(x.text for x in block))
+        box -= 1
+        for x in block:
+            x.attribution = True
+            x.group = box
+        j = i - 1
+        while j >= 0 and lines[j].kind == "text" and lines[j].section == "body" and not lines[j].attribution:
+            lines[j].speaker = speaker
+            lines[j].group = box
+            j -= 1
 
 
 def _mark_comments(lines: list[_Line]) -> None:
@@ -274,6 +322,10 @@ def _build_paragraphs(raw: str, lines: list[_Line], wrapped: bool) -> list[Parag
 def _continues(raw: str, prev: _Line, ln: _Line, wrapped: bool) -> bool:
     if ln.section != prev.section or ln.group != prev.group or ln.bullet:
         return False
+    if (ln.attribution, ln.speaker) != (prev.attribution, prev.speaker):
+        return False  # a quote, its attribution and the text around them stay apart
+    if ln.attribution:
+        return True  # _mark_attributions already decided where a wrapped role ends
     if _BULLET.match(ln.text) or _COMMENT_BYLINE.match(prev.text):
         return False
     if _TERMINAL.search(prev.text):
@@ -298,7 +350,8 @@ def _join(raw: str, group: list[_Line]) -> Paragraph | None:
                 offsets.append(prev.end)  # the line break itself
         for i in range(ln.start, ln.end):
             ch = raw[i]
-            if ch.isspace():
+            # Private-use code points are icon-font bullets scraped from a page ("\uf0d8").
+            if ch.isspace() or unicodedata.category(ch) == "Co":
                 if chars and chars[-1] == " ":
                     continue
                 ch = " "
@@ -320,7 +373,10 @@ def _join(raw: str, group: list[_Line]) -> Paragraph | None:
     if not chars2:
         return None
     first = group[0]
-    return Paragraph(first.section, first.group, "".join(chars2), offs2, list_item=first.bullet)
+    return Paragraph(
+        first.section, first.group, "".join(chars2), offs2, list_item=first.bullet,
+        author=first.speaker, byline=first.attribution,
+    )
 
 
 _CLEAN_BYLINE = re.compile(r"^(\S.{1,80}?)\s+\d{1,2}/\d{1,2}/\d{2,4}(\s+at\s+\d{1,2}:\d{2})?$")

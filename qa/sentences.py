@@ -20,6 +20,10 @@ _ABBREVIATIONS = {
 # A candidate end: terminal punctuation, optional closing quotes/brackets, then space.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9£$€•]")
+# A "sentence" this long is a list run together (a scraped CV, "these include: a; b; c"):
+# its semicolon clauses are what a reader would quote, and one long vector blurs them.
+LONG_SENTENCE_WORDS = 60
+_CLAUSE_END = re.compile(r";(?=\s+\S)")
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,19 @@ def split_sentences(text: str) -> list[Span]:
         _append(spans, text, start, end)
         start = end
     _append(spans, text, start, len(text))
-    return spans
+    return [part for span in spans for part in _clauses(text, span)]
+
+
+def _clauses(text: str, span: Span) -> list[Span]:
+    if len(text[span.start : span.end].split()) <= LONG_SENTENCE_WORDS:
+        return [span]
+    out: list[Span] = []
+    start = span.start
+    for match in _CLAUSE_END.finditer(text, span.start, span.end):
+        _append(out, text, start, match.end())
+        start = match.end()
+    _append(out, text, start, span.end)
+    return out
 
 
 def _append(spans: list[Span], text: str, start: int, end: int) -> None:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.answer import ExtractiveAnswerer, PassageRef, SentenceRecord
+from qa.answer import ExtractiveAnswerer, PassageRef, Pick, SentenceRecord, render
 
+TOMKINSON = "Jane Tomkinson, Chief Executive, Liverpool Heart and Chest NHS Foundation Trust"
 SENTENCES = [
     SentenceRecord(0, "d", "body", "Plans were published in December.", 0, 34),
     SentenceRecord(1, "d", "comments", "Is this privatisation through the back door?", 40, 85, author="Joan Heaton"),
+    SentenceRecord(2, "d", "body", "The starting point for any collaboration is trust.", 90, 140, author=TOMKINSON),
+    SentenceRecord(3, "d", "body", TOMKINSON, 141, 220, byline=True),
 ]
 
 
 def _features(question: str):
     answerer = ExtractiveAnswerer()
-    vectors = np.eye(2, dtype=np.float32)
+    vectors = np.eye(4, 2, dtype=np.float32)
     cands = answerer.candidates(
-        question, np.array([0.6, 0.8], dtype=np.float32), [PassageRef(0, 0, 1.0, 0.5, (0, 1))],
+        question, np.array([0.6, 0.8], dtype=np.float32), [PassageRef(0, 0, 1.0, 0.5, (0, 1, 2, 3))],
         sentences=SENTENCES.__getitem__, sentence_vectors=vectors, idf=lambda t: 1.0, unseen_idf=2.0,
     )
     return {rec.sid: feats for rec, _, feats in cands}
@@ -29,3 +32,33 @@ def test_comments_yield_to_the_article_unless_asked_about():
 
 def test_naming_the_reader_asks_about_their_comment():
     assert not _features("What did Joan Heaton worry the plans might lead to?")[1].comment_penalised
+
+
+def test_a_quote_attribution_answers_only_who_questions():
+    assert 3 in _features("Which trust is Jane Tomkinson the chief executive of?")
+    assert 3 not in _features("What is the starting point for any collaboration?")
+
+
+def test_a_quote_is_matched_by_its_speaker():
+    feats = _features("What is the first ingredient, according to the Liverpool heart boss?")
+    assert feats[2].lexical > 0 and feats[0].lexical == 0
+
+
+def test_quotes_and_comments_are_attributed_in_the_answer():
+    ref = PassageRef(0, 0, 1.0, 0.5, (0, 1, 2, 3))
+    text = render([Pick(SENTENCES[i], ref, 1.0) for i in (0, 1, 2)])
+    assert text == (
+        "Plans were published in December. [1] "
+        "Reader Joan Heaton commented: “Is this privatisation through the back door?” [2] "
+        "Jane Tomkinson, Chief Executive, said: “The starting point for any collaboration is trust.” [3]"
+    )
+
+
+def test_a_speaker_quoted_twice_in_a_row_is_named_once_with_their_role():
+    ref = PassageRef(0, 0, 1.0, 0.5, (0, 1, 2, 3))
+    again = SentenceRecord(4, "d", "body", "Resources would help.", 141, 162, author=TOMKINSON)
+    text = render([Pick(SENTENCES[2], ref, 1.0), Pick(again, ref, 0.9)])
+    assert text == (
+        "Jane Tomkinson, Chief Executive, said: “The starting point for any collaboration is trust.” [1] "
+        "Jane Tomkinson added: “Resources would help.” [2]"
+    )

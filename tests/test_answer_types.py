@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer_types import expected_type, find_people, holds
+from qa.answer_types import expected_type, find_people, holds, speaker_name, speaker_role
 from qa.subjects import is_attribution
 
 
@@ -97,3 +97,23 @@ def test_people_come_from_how_the_corpus_writes_names():
 )
 def test_a_name_that_only_says_who_reported_is_an_attribution(name, question, expected):
     assert is_attribution(name, question) is expected
+
+
+@pytest.mark.parametrize(
+    "author, name, role",
+    [
+        ("Barry Longden", "Barry Longden", "Barry Longden"),
+        ("Jane Tomkinson, Chief Executive, Liverpool Heart and Chest NHS Foundation Trust",
+         "Jane Tomkinson", "Jane Tomkinson, Chief Executive"),
+        ("Rt Hon Jeremy Hunt MP, Secretary of State for Health (10 October 2017, oral evidence)",
+         "Rt Hon Jeremy Hunt", "Rt Hon Jeremy Hunt MP, Secretary of State for Health"),
+    ],
+)
+def test_a_quote_attribution_gives_the_person_and_their_role(author, name, role):
+    assert speaker_name(author) == name
+    assert speaker_role(author) == role
+
+
+def test_a_quoted_speaker_counts_as_a_person_by_name_not_by_role():
+    people = find_people([], ["Jane Tomkinson, Chief Executive, Cheshire and Merseyside STP"])
+    assert "tomkinson" in people and "stp" not in people

@@ -102,3 +102,31 @@ def test_unknown_sections_default_to_body():
                       "text", "0")
     doc = clean_document(raw)
     assert {p.section for p in doc.paragraphs} == {"body"}
+
+
+def test_pull_quotes_remember_who_said_them():
+    doc = _clean("002_9aabc97dfefbaefd.txt")
+    speakers = {p.author.split(",")[0] for p in doc.paragraphs if p.author and not p.byline}
+    assert speakers == {"Simon Stevens", "Sue Harris", "Rt Hon Jeremy Hunt MP", "Daniel Scheffer",
+                        "Jane Tomkinson", "Ramona Duguid"}
+    quote = next(p for p in doc.paragraphs if "starting point for any collaboration is trust" in p.text)
+    assert quote.author.startswith("Jane Tomkinson, Chief Executive, Liverpool Heart and Chest")
+    assert "Jane Tomkinson" not in quote.text  # the attribution is a paragraph of its own...
+    attribution = next(p for p in doc.paragraphs if p.text.startswith("Jane Tomkinson"))
+    assert attribution.byline and attribution.group == quote.group != 0  # ...in the quote's box
+    # A role wrapped over two lines ends where the article picks up again.
+    sentences = [s.text for s in doc.sentences()]
+    assert "In summary, STPs are clearly developing at different paces across the country." in sentences
+    assert any(s.endswith("Integrated Health and Care System – ACS/ACO") for s in sentences)
+
+
+def test_news_pages_have_no_pull_quotes():
+    for name in ("000_e394d50cb2b718a3.txt", "003_56a6725d5cdb8bb7.txt", "004_7b79a6c31b7621ec.txt"):
+        assert not any(p.author for p in _clean(name).paragraphs if p.section == "body"), name
+
+
+def test_icon_font_bullets_are_dropped():
+    # The scraped CV writes its bullets with a private-use code point (U+F0D8).
+    doc = _clean("000_e394d50cb2b718a3.txt")
+    assert not any("\uf0d8" in p.text for p in doc.paragraphs)
+    assert any(s.text.startswith("UnitedHealth Group Vice-President") for s in doc.sentences())

@@ -94,6 +94,13 @@ def test_reader_comments_are_labelled_in_citations_and_answer(engine):
     assert "Joan Heaton commented" in answer.answer
 
 
+def test_a_pull_quote_is_answered_in_its_speakers_name(engine):
+    answer = engine.ask("Who said that the starting point for any collaboration is trust?")
+    assert not answer.abstained
+    assert answer.answer.startswith("Jane Tomkinson, Chief Executive, said: “In terms of enablers")
+    assert answer.citations[0].quote.startswith("In terms of enablers, the starting point")
+
+
 def test_off_topic_question_is_refused(engine):
     answer = engine.ask("How do I make a sourdough starter?")
     assert answer.abstained and answer.citations == []

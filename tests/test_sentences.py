@@ -1,0 +1,28 @@
+"""Sentence splitting (qa/sentences.py): abbreviations, initials and run-on lists."""
+
+from __future__ import annotations
+
+from qa.sentences import LONG_SENTENCE_WORDS, split_sentences
+
+
+def _split(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in split_sentences(text)]
+
+
+def test_abbreviations_and_initials_do_not_end_a_sentence():
+    assert _split("Mr Stevens met Dr J. Smith. They agreed.") == ["Mr Stevens met Dr J. Smith.", "They agreed."]
+
+
+def test_a_run_on_list_is_cut_at_its_semicolons():
+    items = [f"item {i} " + "word " * 12 for i in range(6)]
+    text = "Career highlights: " + "; ".join(s.strip() for s in items) + "."
+    assert len(text.split()) > LONG_SENTENCE_WORDS
+    parts = _split(text)
+    assert len(parts) == 6
+    assert parts[0].startswith("Career highlights: item 0") and parts[0].endswith(";")
+    assert parts[-1].startswith("item 5") and parts[-1].endswith(".")
+
+
+def test_an_ordinary_sentence_keeps_its_semicolon():
+    text = "Some areas are ready; others need more time."
+    assert _split(text) == [text]
