@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -50,6 +50,7 @@ class Weights:
 
 
 UNKNOWN_NAME_DISCOUNT = 0.85
+_LIST_GAP = 12  # source characters between list items: a line break, indent and bullet
 EXTRA_SENTENCE_RATIO = 0.75
 MAX_SENTENCES = 3
 SHORT_SENTENCE_WORDS = 6
@@ -131,6 +132,7 @@ class SentenceRecord:
     end: int
     author: str | None = None
     byline: bool = False
+    list_item: bool = False
 
 
 @dataclass(frozen=True)
@@ -289,16 +291,20 @@ class ExtractiveAnswerer:
         evidence = best.score * discount
         if evidence < self.threshold:
             return Extraction([], evidence, True, unknown)
-        picks = [best]
-        words = len(best.sentence.text.split())
+        first = _with_list(best, tables["sentences"], self.max_words)
+        picks = [first]
+        words = len(first.sentence.text.split())
         for cand in ranked[1:]:
             if len(picks) >= MAX_SENTENCES or cand.score < EXTRA_SENTENCE_RATIO * best.score:
                 break
             n = len(cand.sentence.text.split())
-            if words + n > self.max_words or _redundant(cand, picks):
+            if words + n > self.max_words or _redundant(cand, picks) or _within(cand, picks):
                 continue
+            cand = _with_list(cand, tables["sentences"], self.max_words - words)
+            if cand.sentence.text.endswith(":"):
+                continue  # a lead-in whose list does not fit says nothing
             picks.append(cand)
-            words += n
+            words += len(cand.sentence.text.split())
         return Extraction(picks, evidence, False)
 
 
@@ -308,6 +314,46 @@ def _previous_terms(
     if rec.sid == 0 or sentences(rec.sid - 1).doc_id != rec.doc_id:
         return frozenset()
     return sentence_terms(rec.sid - 1)
+
+
+def _with_list(pick: Pick, sentences: Callable[[int], SentenceRecord], budget: int) -> Pick:
+    """A sentence ending in ":" ("... likely candidates, including:") answers with what it lists.
+
+    Following bullet points (or, where the items are paragraphs, the next sentence)
+    join it in one citation whose span runs to the last item, as the budget allows.
+    """
+    rec = pick.sentence
+    if not rec.text.rstrip().endswith(":"):
+        return pick
+    words = len(rec.text.split())
+    items: list[SentenceRecord] = []
+    prev = rec
+    for sid in pick.passage.sent_ids[pick.passage.sent_ids.index(rec.sid) + 1 :]:
+        item = sentences(sid)
+        if item.doc_id != rec.doc_id or item.section != rec.section or item.byline:
+            break
+        if item.start - prev.end > _LIST_GAP:
+            break  # something was dropped in between (a page break's footnotes): not one quote
+        if items and not (item.list_item and items[-1].list_item):
+            break  # a list of paragraphs gets its first item; bullets run to the list's end
+        n = len(item.text.split())
+        if words + n > budget:
+            break
+        items.append(item)
+        prev = item
+        words += n
+    if not items:
+        return pick
+    sep = "; " if all(i.list_item and not _FINISHED.search(i.text) for i in items) else " "
+    text = rec.text.rstrip() + " " + sep.join(i.text.strip() for i in items)
+    merged = replace(rec, text=text, end=items[-1].end)
+    return Pick(merged, pick.passage, pick.score)
+
+
+def _within(cand: Pick, picks: list[Pick]) -> bool:
+    """Whether a candidate is already quoted inside a pick (a list item joined to its lead-in)."""
+    s = cand.sentence
+    return any(p.sentence.doc_id == s.doc_id and p.sentence.start <= s.start and s.end <= p.sentence.end for p in picks)
 
 
 def _redundant(cand: Pick, picks: list[Pick]) -> bool:

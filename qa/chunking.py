@@ -74,8 +74,11 @@ class Chunker:
             n = self.tokens(sent.text)
             same_group = not current or (current[-1].group, current[-1].section) == (sent.group, sent.section)
             if current and (not same_group or size + n > self.max_tokens):
-                chunks.append(self._make(doc, current))
-                current = self._overlap_tail(current) if same_group else []
+                # A lead-in ("... can be summarised as follows:") goes with what it introduces.
+                lead = current[-1:] if same_group and len(current) > 1 and current[-1].text.endswith(":") else []
+                emitted = current[: len(current) - len(lead)]
+                chunks.append(self._make(doc, emitted))
+                current = (self._overlap_tail(emitted) + lead) if same_group else []
                 size = sum(self.tokens(s.text) for s in current)
             current.append(sent)
             size += n

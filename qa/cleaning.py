@@ -53,6 +53,7 @@ _TAIL = re.compile(
 _COMMENTS_START = re.compile(r"^(readers'?|reader|user)?\s*comments?\s*(\(\d+\))?:?$", re.I)
 # "Jane Doe   01/03/2017 at 18:21" - a comment's byline.
 _COMMENT_BYLINE = re.compile(r"^\S.{1,80}?\s{2,}\d{1,2}/\d{1,2}/\d{2,4}(\s+at\s+\d{1,2}:\d{2})?$")
+_BULLET_GLYPHS = re.compile(r"^[●•▪◦]+$")
 _BULLET = re.compile(r"^([•●▪◦‣∙·*–-]+)\s*")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _URL = re.compile(r"https?://|www\.\S|\S+@\S+\.\w+|^@\w+$")
@@ -98,6 +99,7 @@ class Sentence:
     end: int
     author: str | None = None
     byline: bool = False
+    list_item: bool = False  # a bullet point: what a sentence ending in ":" goes on to list
 
 
 @dataclass
@@ -122,7 +124,10 @@ class CleanDocument:
             for span in split_sentences(p.text):
                 start, end = p.raw_span(span.start, span.end)
                 out.append(
-                    Sentence(p.section, p.group, p.text[span.start : span.end], start, end, p.author, p.byline)
+                    Sentence(
+                        p.section, p.group, p.text[span.start : span.end], start, end, p.author, p.byline,
+                        p.list_item,
+                    )
                 )
         return out
 
@@ -204,12 +209,17 @@ def clean_document(doc: RawDocument) -> CleanDocument:
 
     _mark_comments(lines)
     _mark_attributions(lines)
+    glyph = False  # PDF text puts a list's bullet ("●●") on a line of its own
     for ln in lines:
         m = _BULLET.match(ln.text) if ln.kind == "text" else None
         if m and len(m.group(1)) < len(ln.text):
             ln.bullet = True
             ln.start += m.end()
             ln.text = ln.text[m.end() :]
+        elif glyph and ln.kind == "text":
+            ln.bullet = True
+        if ln.kind != "blank":
+            glyph = ln.kind == "junk" and _BULLET_GLYPHS.match(ln.text) is not None
 
     title = lines[title_idx].text if title_idx < len(lines) and lines[title_idx].kind == "text" else doc.doc_id
     paragraphs = _build_paragraphs(doc.text, lines, wrapped)

@@ -97,7 +97,7 @@ class Engine:
             self.sentences = [
                 SentenceRecord(
                     i, r["doc_id"], r["section"], r["text"], r["start"], r["end"],
-                    r.get("author"), bool(r.get("byline", False)),
+                    r.get("author"), bool(r.get("byline", False)), bool(r.get("list_item", False)),
                 )
                 for i, r in enumerate(read_jsonl(generation / "sentences.jsonl"))
             ]

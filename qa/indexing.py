@@ -229,7 +229,8 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
         for s in plan.sentences:
             sentence_rows.append(
                 {"doc_id": doc.doc_id, "section": s.section, "text": s.text, "start": s.start,
-                 "end": s.end, "author": s.author, "byline": s.byline}
+                 "end": s.end, "author": s.author, "byline": s.byline,
+                 "list_item": s.list_item}
             )
         sent_parts.append(plan.sentence_vectors)
         kept_rows = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.answer import ExtractiveAnswerer, PassageRef, Pick, SentenceRecord, render
+from qa.answer import ExtractiveAnswerer, PassageRef, Pick, SentenceRecord, _with_list, render
 
 TOMKINSON = "Jane Tomkinson, Chief Executive, Liverpool Heart and Chest NHS Foundation Trust"
 SENTENCES = [
@@ -62,3 +62,38 @@ def test_a_speaker_quoted_twice_in_a_row_is_named_once_with_their_role():
         "Jane Tomkinson, Chief Executive, said: “The starting point for any collaboration is trust.” [1] "
         "Jane Tomkinson added: “Resources would help.” [2]"
     )
+
+
+LIST = [
+    SentenceRecord(0, "d", "body", "Nine areas are likely candidates, including:", 0, 45),
+    SentenceRecord(1, "d", "body", "Frimley Health", 50, 64, list_item=True),
+    SentenceRecord(2, "d", "body", "Greater Manchester", 69, 87, list_item=True),
+    SentenceRecord(3, "d", "body", "West Berkshire", 92, 106, list_item=True),
+    SentenceRecord(4, "d", "body", "The plan added more.", 108, 128),
+]
+
+
+def _lead_in(budget: int, sentences=LIST) -> SentenceRecord:
+    ref = PassageRef(0, 0, 1.0, 0.5, tuple(range(len(sentences))))
+    return _with_list(Pick(sentences[0], ref, 1.0), sentences.__getitem__, budget).sentence
+
+
+def test_a_lead_in_answers_with_the_list_it_introduces():
+    rec = _lead_in(60)
+    assert rec.text == "Nine areas are likely candidates, including: Frimley Health; Greater Manchester; West Berkshire"
+    assert (rec.start, rec.end) == (0, 106)  # one citation spanning lead-in and items, not the next paragraph
+
+
+def test_a_list_is_cut_to_the_word_budget():
+    assert _lead_in(10).text == "Nine areas are likely candidates, including: Frimley Health; Greater Manchester"
+
+
+def test_a_list_is_not_joined_across_dropped_text():
+    far = [LIST[0], SentenceRecord(1, "d", "body", "Frimley Health", 400, 414, list_item=True)]
+    assert _lead_in(60, far) == LIST[0]
+
+
+def test_a_list_of_paragraphs_gives_its_first_item():
+    paras = [LIST[0], SentenceRecord(1, "d", "body", "Trust comes first.", 47, 65),
+             SentenceRecord(2, "d", "body", "Money helps.", 66, 78)]
+    assert _lead_in(60, paras).text == "Nine areas are likely candidates, including: Trust comes first."

@@ -94,3 +94,15 @@ def test_a_comment_sentence_split_for_length_keeps_its_author(counter):
     pieces = [s for c in _chunker(counter).chunk(doc) for s in c.sentences if "UnitedHealth" in s.text]
     assert pieces
     assert {s.author for s in pieces} == {"Jan Mclachlan"}
+
+
+def test_a_lead_in_sentence_starts_the_chunk_of_what_it_introduces(counter):
+    # Sentences of 1, 2, 9, 9, 9 and 11 tokens: a 42-token budget would end a chunk on "as follows:".
+    text = "Intro. " + " ".join(f"Sentence number {i} says something about care." for i in range(3))
+    text += "\n\nThe enablers can be summarised as follows:\n\n• Trust between partners matters most.\n• Money helps."
+    raw = RawDocument("x", "x.txt", "Title\n\n" + text + "\n", "text", "0")
+    chunks = _chunker(counter, max_tokens=42, overlap=0).chunk(clean_document(raw))
+    for c in chunks:
+        assert not c.sentences[-1].text.endswith(":") or c is chunks[-1], c.text
+    lead = next(c for c in chunks if "as follows:" in c.text)
+    assert "Trust between partners" in lead.text

@@ -130,3 +130,13 @@ def test_icon_font_bullets_are_dropped():
     doc = _clean("000_e394d50cb2b718a3.txt")
     assert not any("\uf0d8" in p.text for p in doc.paragraphs)
     assert any(s.text.startswith("UnitedHealth Group Vice-President") for s in doc.sentences())
+
+
+def test_a_bullet_glyph_on_its_own_line_marks_a_list_item():
+    doc = _clean("002_9aabc97dfefbaefd.txt")
+    item = next(p for p in doc.paragraphs if p.text.startswith("The quality of relationships between all key players"))
+    assert item.list_item
+    assert not any(p.text == "●●" for p in doc.paragraphs)
+    pulse = _clean("003_56a6725d5cdb8bb7.txt")
+    assert next(p for p in pulse.paragraphs if p.text == "Greater Manchester").list_item
+    assert not next(p for p in pulse.paragraphs if "likely candidates" in p.text).list_item

@@ -94,6 +94,13 @@ def test_reader_comments_are_labelled_in_citations_and_answer(engine):
     assert "Joan Heaton commented" in answer.answer
 
 
+def test_a_sentence_introducing_a_list_answers_with_the_list(engine):
+    answer = engine.ask("Which areas are likely candidates to become the first ACSs?")
+    assert "including: Frimley Health; Greater Manchester;" in answer.answer
+    quote = answer.citations[0].quote
+    assert quote.startswith("NHS England noted nine STP areas") and "• Greater Manchester" in quote
+
+
 def test_a_pull_quote_is_answered_in_its_speakers_name(engine):
     answer = engine.ask("Who said that the starting point for any collaboration is trust?")
     assert not answer.abstained
