@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, gt=0)
     # Below this evidence score the assistant abstains.  Chosen on the dev split of
     # eval/questions.jsonl by `qa eval --calibrate` (see eval/README.md).
-    abstain_threshold: float = 0.5
+    abstain_threshold: float = 0.468
 
     # --- HTTP service -----------------------------------------------------
     host: str = "127.0.0.1"
