@@ -1,7 +1,8 @@
 """What kind of thing a question asks for, and whether a sentence holds one.
 
 "How many STPs are there?" wants a number, "when" a date, "in what year" a
-year, "how much are they paid" an amount of money, "who" a name.  A sentence
+year, "how much are they paid" an amount of money, "who" a name, "which company"
+a company's name (one ending in Group, Ltd, Corporation...).  A sentence
 that holds nothing of the asked-for kind cannot answer the question, however
 close its wording; that is the cheapest strong signal an extractive answerer has
 for refusing in-domain questions the documents do not answer ("What is the
@@ -21,7 +22,7 @@ from typing import Literal
 
 from qa.lexical import tokenize
 
-AnswerType = Literal["money", "year", "date", "number", "person"]
+AnswerType = Literal["money", "year", "date", "number", "person", "company"]
 
 _MONEY_Q = re.compile(
     r"\bhow much\b(?!.*\b(rise|rose|grow|grew|increase|fall|fell|cut|share|per ?cent|percentage)\b)"
@@ -48,10 +49,15 @@ _ASKS_WHO_WROTE = re.compile(
 )
 # "Who is Simon Stevens?" asks what a named person is (a role), not for another person.
 IDENTITY_Q = re.compile(r"^\s*(?i:who\s+(?:is|was|are|were))\s+((?:(?:Mr|Mrs|Ms|Dr|Sir|Dame)\.?\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s*\??\s*$")
+_COMPANY_Q = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:company|companies|firm|corporation|insurer)\b", re.I)
 _PERSON_Q = re.compile(r"^\s*who\b|\bwhich (reader|person|commenter|mp|minister|official)\b|\bwhose\b", re.I)
 
 _MONEY = re.compile(
     r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|k|million|billion|pounds?)\b|\b(million|billion)\b", re.I
+)
+# A company's name ends in what the law makes companies call themselves.
+_COMPANY = re.compile(
+    r"\b(?:[A-Z][\w&'’-]*\s+)+(?:Group|Inc|Ltd|Limited|plc|PLC|Corporation|Corp|Company|Holdings|LLC)\b"
 )
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _NUMBER_WORDS = (
@@ -142,6 +148,8 @@ def expected_type(question: str) -> AnswerType | None:
         return "date"
     if _NUMBER_Q.search(question):
         return "number"
+    if _COMPANY_Q.search(question):
+        return "company"
     if _PERSON_Q.search(question) and not IDENTITY_Q.match(question):
         return "person"
     return None
@@ -168,7 +176,7 @@ def holds(
         return any(not set(tokenize(m)) <= asked for m in names + _ACRONYM.findall(text))
     if kind == "number":
         text = _DATE_NUMBERS.sub(" ", text)  # "10 October 2017" counts nothing
-    pattern = {"money": _MONEY, "year": _YEAR, "date": _DATE, "number": _NUMBER}[kind]
+    pattern = {"money": _MONEY, "year": _YEAR, "date": _DATE, "number": _NUMBER, "company": _COMPANY}[kind]
     return any(not _named_in(m.group(0).strip(".,"), question) for m in pattern.finditer(text))
 
 

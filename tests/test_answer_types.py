@@ -26,6 +26,9 @@ from qa.subjects import is_attribution
         ("Who chaired the committee that questioned Stevens?", "person"),
         ("Which MP pressed Simon Stevens with questions?", "person"),
         ("Who is the Director of Humber Coast and Vale STP?", "person"),
+        ("Which company did Stevens work for before 2014?", "company"),
+        ("Which sugar company's privatisation did he arrange?", "company"),
+        ("What insurer ran GP surgeries?", "company"),
         # naming the person asks what they are (a role), not for someone else
         ("Who is Simon Stevens?", None),
         ("who was Meg Hillier", None),
@@ -54,6 +57,11 @@ def test_expected_type(question, kind):
         ("date", "How long does it take?", "Setting one up takes years.", True),
         ("date", "When did Jim Mackey start?", "Jim Mackey wrote to STP leaders.", False),
         ("person", "Who will be on the hook for admissions?", "CCGs alone will be held to account.", True),
+        # a company is named the way companies name themselves; "NHS England" is not one
+        ("company", "Which company did he work for?", "Vice-President of UnitedHealth Group 2004 – 2014;", True),
+        ("company", "Which sugar company was privatised?", "the National Sugar Corporation of Guyana", True),
+        ("company", "Which company did he work for?", "He was appointed to run NHS England in 2014.", False),
+        ("company", "What did UnitedHealth Group do?", "UnitedHealth Group ran GP surgeries.", False),
     ],
 )
 def test_holds(kind, question, text, expected):
