@@ -301,8 +301,8 @@ class ExtractiveAnswerer:
             if words + n > self.max_words or _redundant(cand, picks) or _within(cand, picks):
                 continue
             cand = _with_list(cand, tables["sentences"], self.max_words - words)
-            if cand.sentence.text.endswith(":"):
-                continue  # a lead-in whose list does not fit says nothing
+            if cand.sentence.text.endswith(":") or any(_within(p, [cand]) for p in picks):
+                continue  # a lead-in whose list does not fit says nothing; nor is a pick quoted twice
             picks.append(cand)
             words += len(cand.sentence.text.split())
         return Extraction(picks, evidence, False)

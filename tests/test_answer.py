@@ -97,3 +97,21 @@ def test_a_list_of_paragraphs_gives_its_first_item():
     paras = [LIST[0], SentenceRecord(1, "d", "body", "Trust comes first.", 47, 65),
              SentenceRecord(2, "d", "body", "Money helps.", 66, 78)]
     assert _lead_in(60, paras).text == "Nine areas are likely candidates, including: Trust comes first."
+
+
+def test_an_item_already_picked_is_not_quoted_again_with_its_lead_in():
+    records = [
+        SentenceRecord(0, "d", "body", "The plan names the first areas:", 0, 31),
+        SentenceRecord(1, "d", "body", "Greater Manchester, with its devolved health and care budget.", 36, 97,
+                       list_item=True),
+        SentenceRecord(2, "d", "body", "Dorset, where the hospitals have merged.", 102, 142, list_item=True),
+    ]
+    vectors = np.array([[0.9, 0.1], [1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    extraction = ExtractiveAnswerer(threshold=0.0).extract(
+        "Is Greater Manchester among the first areas?", np.array([1.0, 0.0], dtype=np.float32),
+        [PassageRef(0, 0, 1.0, 0.5, (0, 1, 2))],
+        sentences=records.__getitem__, sentence_vectors=vectors, idf=lambda t: 1.0, unseen_idf=2.0,
+    )
+    quoted = [p.sentence.text for p in extraction.picks]
+    assert quoted[0].startswith("Greater Manchester")  # the item itself is the best sentence
+    assert sum(t.count("Greater Manchester") for t in quoted) == 1, quoted
