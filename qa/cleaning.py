@@ -53,20 +53,22 @@ _TAIL = re.compile(
 _COMMENTS_START = re.compile(r"^(readers'?|reader|user)?\s*comments?\s*(\(\d+\))?:?$", re.I)
 # "Jane Doe   01/03/2017 at 18:21" - a comment's byline.
 _COMMENT_BYLINE = re.compile(r"^\S.{1,80}?\s{2,}\d{1,2}/\d{1,2}/\d{2,4}(\s+at\s+\d{1,2}:\d{2})?$")
-_BULLET_GLYPHS = re.compile(r"^[●•▪◦]+$")
+_BULLET_GLYPHS = re.compile(r"^[●•▪◦]+$")  # a PDF list's bullets on a line of their own
 _BULLET = re.compile(r"^([•●▪◦‣∙·*–-]+)\s*")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _URL = re.compile(r"https?://|www\.\S|\S+@\S+\.\w+|^@\w+$")
 
 # PDF leftovers, only looked for in hard-wrapped (PDF-like) text.
 _PDF_JUNK = [
-    re.compile(p, re.I)
-    for p in (
-        r"^\d{1,3}$",  # page numbers and orphan footnote numbers
-        r"^[●•▪◦]+$",  # bullet glyphs on their own line
-        r"^\(accessed [^)]*\)$",
-        r"^\(p+\.\s*[\d\-–, ]+\)$",
-    )
+    _BULLET_GLYPHS,
+    *(
+        re.compile(p, re.I)
+        for p in (
+            r"^\d{1,3}$",  # page numbers and orphan footnote numbers
+            r"^\(accessed [^)]*\)$",
+            r"^\(p+\.\s*[\d\-–, ]+\)$",
+        )
+    ),
 ]
 # A footnote number glued to the word or punctuation before it: "dashboard4 for",
 # "improvement.5", "needed”.9", "health”15".  Not "Covid-19", "£2.4", "2017/18".
