@@ -4,6 +4,8 @@ Stdlib + pytest only; no model is loaded. See eval/README.md for the format.
 """
 
 import json
+import re
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -199,3 +201,140 @@ def test_support_spans_valid(items):
 def test_answers_occur_in_support(items):
     for item in items:
         check_answers_in_spans(item)
+
+
+# ---------------------------------------------------------------- heldout leak check
+#
+# A heldout question that also sits in a test, a doc or the code has been looked at
+# while tuning, so it no longer measures anything. Any run of LEAK_WORDS consecutive
+# words of a heldout question (the whole question when it is shorter) found in these
+# places fails the test; the fix is to move that item to `dev` and write a new
+# heldout item (eval/README.md, "Splits").
+
+LEAK_WORDS = 8
+LEAK_SCAN = ["qa", "tests", "docs", "bench", "scripts", "eval", ".ci", "README.md", "pyproject.toml"]
+# The set itself, the saved per-question results, and generated output.
+LEAK_SKIP_FILES = {Path("eval/questions.jsonl"), Path("eval/baseline.json")}
+LEAK_SKIP_DIRS = {"results", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules"}
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words_with_lines(text):
+    """Lower-cased word tokens of `text` with their 1-based line numbers.
+
+    Only letters and digits count, so punctuation, quote escapes in code and line
+    breaks in docs cannot hide a copied question.
+    """
+    lowered = text.lower()
+    tokens, lines = [], []
+    line, last = 1, 0
+    for m in _WORD.finditer(lowered):
+        line += lowered.count("\n", last, m.start())
+        last = m.start()
+        tokens.append(m.group())
+        lines.append(line)
+    return tokens, lines
+
+
+def question_fragments(question, n=LEAK_WORDS):
+    """Every run of n consecutive words of the question (the whole question if shorter)."""
+    tokens, _ = words_with_lines(question)
+    if len(tokens) <= n:
+        return {tuple(tokens)} if tokens else set()
+    return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def find_leaks(questions, documents, n=LEAK_WORDS):
+    """(question id, document name, line) for each question with a fragment in a document.
+
+    `questions` maps id -> question text; `documents` maps name -> text. One hit per
+    question and document is enough to report.
+    """
+    wanted = {}
+    for qid, question in questions.items():
+        for frag in question_fragments(question, n):
+            wanted.setdefault(frag, set()).add(qid)
+    sizes = sorted({len(frag) for frag in wanted})
+    leaks = set()
+    for name, text in documents.items():
+        tokens, lines = words_with_lines(text)
+        found = {}
+        for size in sizes:
+            for i in range(len(tokens) - size + 1):
+                for qid in wanted.get(tuple(tokens[i:i + size]), ()):
+                    found.setdefault(qid, lines[i])
+        leaks.update((qid, name, line) for qid, line in found.items())
+    return sorted(leaks)
+
+
+def repo_documents():
+    """Text of every readable file under LEAK_SCAN, keyed by path relative to the repo root."""
+    docs = {}
+    for entry in LEAK_SCAN:
+        top = REPO_ROOT / entry
+        paths = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+        for path in paths:
+            rel = path.relative_to(REPO_ROOT)
+            if rel in LEAK_SKIP_FILES or LEAK_SKIP_DIRS.intersection(rel.parts[:-1]):
+                continue
+            try:
+                docs[str(rel)] = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue  # images and other binary files cannot hold a question
+    return docs
+
+
+def heldout_questions(items):
+    return {item["id"]: item["question"] for item in items if item["split"] == "heldout"}
+
+
+def format_leaks(leaks):
+    # Ids and places only: the failure message must not copy heldout text into logs.
+    return "; ".join(f"{qid} in {name}:{line}" for qid, name, line in leaks)
+
+
+def test_leak_finder_catches_a_copied_question():
+    # Made-up text: the copy is split over lines, in quotes, with different case.
+    questions = {"q900": "Which river did the old miller say flooded the lower meadow in 1921?"}
+    documents = {
+        "tests/test_made_up.py": 'CASES = [\n    ("the OLD miller say flooded the lower\n   meadow in 1921", 1),\n]\n',
+        "docs/other.md": "The old miller said the river flooded the lower meadow.\n",
+    }
+    assert find_leaks(questions, documents) == [("q900", "tests/test_made_up.py", 2)]
+
+
+def test_leak_finder_ignores_short_shared_runs():
+    # Seven words in common is below the limit; a whole short question is not.
+    questions = {"q901": "Which river did the old miller say flooded the lower meadow in 1921?",
+                 "q902": "Who built the windmill?"}
+    documents = {"a.md": "did the old miller say flooded the", "b.py": "x = 'Who built the  windmill'"}
+    assert find_leaks(questions, documents) == [("q902", "b.py", 1)]
+
+
+def test_repo_scan_reads_code_tests_and_docs():
+    docs = repo_documents()
+    for expected in ("README.md", "eval/README.md", "tests/test_eval_set.py", "qa/engine.py"):
+        assert expected in docs, f"leak scan does not read {expected}"
+    assert "eval/questions.jsonl" not in docs and "eval/baseline.json" not in docs
+
+
+def test_no_heldout_question_in_repo_files(items):
+    leaks = find_leaks(heldout_questions(items), repo_documents())
+    assert not leaks, (
+        "heldout questions appear in code, tests or docs (move each to split 'dev' and write a "
+        f"new heldout item, see eval/README.md): {format_leaks(leaks)}"
+    )
+
+
+def test_no_heldout_question_in_commit_messages(items):
+    try:
+        log = subprocess.run(["git", "log", "--format=%B"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"no git history to check ({exc})")
+    leaks = find_leaks(heldout_questions(items), {"git log": log})
+    assert not leaks, (
+        "heldout questions appear in commit messages (history cannot be changed, so move each "
+        f"to split 'dev' and write a new heldout item): {format_leaks(leaks)}"
+    )
