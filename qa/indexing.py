@@ -27,6 +27,7 @@ from qa.embedding import Embedder, WordPieceCounter, model_max_tokens
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from qa.lexical import LexicalIndex
 from qa.loaders import RawDocument, load_corpus
+from qa.progress import EmbedProgress
 from qa.query_encoder import ensure_query_encoder
 from qa.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
 
@@ -182,6 +183,12 @@ def _unique_sentences(chunks: list[Chunk]) -> list[Sentence]:
     return sorted(seen.values(), key=lambda s: s.start)
 
 
+# Documents are embedded in groups of about this many texts (passages and sentences), and
+# each document's vectors are saved to the cache as soon as its group is done: a killed
+# or failed build loses at most one group, and the next run embeds only the rest.
+CHECKPOINT_TEXTS = 128
+
+
 def _fill_vectors(plans, store, embedder, rebuild, progress, say) -> int:
     todo = []
     for plan in plans:
@@ -197,22 +204,35 @@ def _fill_vectors(plans, store, embedder, rebuild, progress, say) -> int:
             todo.append(plan)
     if not todo:
         return 0
-    texts = [embedding_text(p.doc.title, c) for p in todo for c in p.chunks]
-    sents = [s.text for p in todo for s in p.sentences]
-    say(f"embedding {len(texts)} passages and {len(sents)} sentences from {len(todo)} documents")
-    chunk_vecs = embedder.encode(texts, progress=progress)
-    sent_vecs = embedder.encode(sents, progress=progress) if sents else None
+    n_passages = sum(len(p.chunks) for p in todo)
+    n_sentences = sum(len(p.sentences) for p in todo)
+    say(f"embedding {n_passages} passages and {n_sentences} sentences from {len(todo)} documents")
+    meter = EmbedProgress(say, len(todo), n_passages, n_passages + n_sentences)
+    group: list[_DocPlan] = []
+    size = 0
+    for i, plan in enumerate(todo):
+        group.append(plan)
+        size += len(plan.chunks) + len(plan.sentences)
+        if size >= CHECKPOINT_TEXTS or i == len(todo) - 1:
+            _embed_group(group, store, embedder)
+            meter.advance(len(group), sum(len(p.chunks) for p in group), size)
+            group, size = [], 0
+    return n_passages
+
+
+def _embed_group(group: list[_DocPlan], store: IndexStore, embedder: Embedder) -> None:
+    """Embed a few documents in one call (full model batches), then checkpoint each one."""
+    texts = [embedding_text(p.doc.title, c) for p in group for c in p.chunks]
+    sents = [s.text for p in group for s in p.sentences]
+    chunk_vecs = embedder.encode(texts)
+    sent_vecs = embedder.encode(sents).astype(np.float16)
     ci = si = 0
-    for plan in todo:
+    for plan in group:
         plan.chunk_vectors = chunk_vecs[ci : ci + len(plan.chunks)]
+        plan.sentence_vectors = sent_vecs[si : si + len(plan.sentences)]
         ci += len(plan.chunks)
-        if sent_vecs is not None:
-            plan.sentence_vectors = sent_vecs[si : si + len(plan.sentences)].astype(np.float16)
-        else:
-            plan.sentence_vectors = np.zeros((0, chunk_vecs.shape[1]), dtype=np.float16)
         si += len(plan.sentences)
         store.save_cached(plan.key, chunks=plan.chunk_vectors, sentences=plan.sentence_vectors)
-    return len(texts)
 
 
 def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sentences, say) -> Manifest:
