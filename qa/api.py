@@ -7,6 +7,7 @@ widget files under /widget/v1/ plus the /demo page.  docs/api.md describes them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 from collections.abc import AsyncIterator, Callable
@@ -43,11 +44,13 @@ from qa.api_errors import (
 from qa.api_metrics import Metrics, MetricsMiddleware
 from qa.api_openai import router as openai_router
 from qa.api_ratelimit import TokenBucketLimiter, rate_limit
+from qa.api_reload import build_in_subprocess, release_memory, watch_generations
 from qa.api_security import (
     BodyLimitMiddleware,
     JSONCORSMiddleware,
     SettingsDep,
     check_origin,
+    proxy_options,
     require_api_key,
 )
 from qa.api_sse import SSE_HEADERS, split_deltas, sse
@@ -252,7 +255,9 @@ async def reindex(request: Request, settings: SettingsDep) -> dict[str, Any]:
     holder.swap(engine)  # requests already running keep their reference to the old engine
     state.metrics.set_index(engine.info)
     state.metrics.reindexes.labels("ok").inc()
-    return report.to_dict()
+    del engine
+    release_memory()  # the old engine's index, once no request holds it
+    return report if isinstance(report, dict) else report.to_dict()
 
 
 # --- widget and demo page ----------------------------------------------------------------
@@ -295,13 +300,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await anyio.to_thread.run_sync(state.holder.load, state.settings, state.engine_loader)
     engine = state.holder.engine
     state.metrics.set_index(engine.info if engine is not None else None)
-    yield
-
-
-def _default_builder(settings: Settings) -> Any:
-    from qa.indexing import build_index  # late import, like the engine
-
-    return build_index(settings, progress=False)
+    del engine
+    watcher = asyncio.create_task(watch_generations(app)) if state.settings.index_watch_seconds > 0 else None
+    try:
+        yield
+    finally:
+        if watcher is not None:
+            watcher.cancel()
 
 
 def _summaries_from_docstrings(api_router: APIRouter) -> None:
@@ -331,7 +336,7 @@ def create_app(
     app.state.metrics = Metrics()
     app.state.limiter = TokenBucketLimiter(settings.rate_limit_per_minute)
     app.state.engine_loader = engine_loader or default_loader
-    app.state.index_builder = index_builder or _default_builder
+    app.state.index_builder = index_builder or build_in_subprocess
     app.dependency_overrides[get_settings] = lambda: settings
 
     install_error_handlers(app)
@@ -359,4 +364,6 @@ def serve(settings: Settings | None = None) -> None:
     import uvicorn
 
     settings = settings or get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info", **proxy_options(settings)
+    )

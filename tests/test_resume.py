@@ -5,33 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from made_up import make_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Made-up words: the documents share no 5-word run, so none is a near-duplicate of another.
-_SYLLABLES = ["ka", "lo", "mi", "ren", "tu", "sa", "vel", "dor", "pi", "nex", "ba", "qua", "zi", "fen", "ho"]
-
-
-def _word(rng: random.Random) -> str:
-    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 3)))
-
-
-def make_corpus(folder: Path, documents: int, sentences: int = 36) -> None:
-    rng = random.Random(15)
-    folder.mkdir(parents=True)
-    for d in range(documents):
-        lines = [f"Report {d} on the {_word(rng)} {_word(rng)}", ""]
-        for _ in range(sentences):
-            words = [_word(rng) for _ in range(rng.randint(8, 16))]
-            lines.append(" ".join(words).capitalize() + ".")
-        (folder / f"doc{d:03d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def qa_index(seeds: Path, index: Path) -> subprocess.Popen:
