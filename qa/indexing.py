@@ -56,6 +56,30 @@ class IndexReport:
 
 
 @dataclass
+class DroppedDocument:
+    """A document left out of the index, and why (listed by `qa index` and in the manifest)."""
+
+    dropped: str  # doc_id
+    kept: str  # doc_id of the copy indexed instead
+    containment: float
+    dropped_source: str
+    kept_source: str
+    reason: str
+
+
+def _dropped_documents(dup, cleaned: list[CleanDocument]) -> list[DroppedDocument]:
+    sources = {d.doc_id: d.source for d in cleaned}
+    return [
+        DroppedDocument(
+            dropped=d.dropped, kept=d.kept, containment=d.containment,
+            dropped_source=sources[d.dropped], kept_source=sources[d.kept],
+            reason=f"near-duplicate of {sources[d.kept]}: {d.containment:.0%} of its word 5-grams are in it",
+        )
+        for d in dup
+    ]
+
+
+@dataclass
 class _DocPlan:
     doc: CleanDocument
     chunks: list[Chunk]
@@ -97,8 +121,9 @@ def build_index(
     dup = find_duplicates({d.doc_id: d.body_text() for d in cleaned}, DOC_DUPLICATE_THRESHOLD)
     dropped = {d.dropped: d for d in dup}
     kept = [d for d in cleaned if d.doc_id not in dropped]
-    for d in dup:
-        say(f"duplicate: {d.dropped} is {d.containment:.0%} contained in {d.kept}; keeping {d.kept}")
+    dropped_docs = _dropped_documents(dup, cleaned)
+    for d in dropped_docs:
+        say(f"skipping {d.dropped_source}: {d.reason}")
 
     previous = _previous_manifest(store)
     if not rebuild and previous is not None and _unchanged(previous, settings, cleaned, with_sentences):
@@ -108,7 +133,7 @@ def build_index(
         return IndexReport(
             index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
             passages=previous.passages, embedded_passages=0, reused_passages=previous.passages,
-            duplicates=[asdict(d) for d in dup], up_to_date=True, dense_index=previous.dense_index,
+            duplicates=[asdict(d) for d in dropped_docs], up_to_date=True, dense_index=previous.dense_index,
             seconds=time.perf_counter() - started,
         )
 
@@ -138,7 +163,7 @@ def build_index(
 
     say("writing index")
     with store.new_generation() as gen:
-        manifest = _write_generation(gen, settings, plans, skip, dup, cleaned, with_sentences, say)
+        manifest = _write_generation(gen, settings, plans, skip, dropped_docs, cleaned, with_sentences, say)
     store.prune_cache({p.key for p in plans})
     # The torch-free query path (qa/query_encoder.py); a failed export only warns.
     ensure_query_encoder(settings.index_dir, settings.model, embedder, say)
@@ -146,7 +171,7 @@ def build_index(
         index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
         passages=manifest.passages, embedded_passages=embedded,
         reused_passages=sum(len(p.chunks) for p in plans) - embedded,
-        duplicates=[asdict(d) for d in dup], dropped_passages=len(skip),
+        duplicates=[asdict(d) for d in dropped_docs], dropped_passages=len(skip),
         dense_index=manifest.dense_index, seconds=time.perf_counter() - started,
     )
 
@@ -271,7 +296,8 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
     for d in dup:
         src = next(c for c in cleaned if c.doc_id == d.dropped)
         entries[d.dropped] = DocumentEntry(
-            doc_id=src.doc_id, source=src.source, title=src.title, sha256=src.sha256, duplicate_of=d.kept
+            doc_id=src.doc_id, source=src.source, title=src.title, sha256=src.sha256, duplicate_of=d.kept,
+            dropped_reason=d.reason,
         )
     dim = plans[0].chunk_vectors.shape[1] if plans else 0
     vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, dim), np.float32)
