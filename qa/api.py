@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
@@ -53,6 +53,7 @@ from qa.api_security import (
     proxy_options,
     require_api_key,
 )
+from qa.api_site import router as site_router
 from qa.api_sse import SSE_HEADERS, split_deltas, sse
 from qa.config import Settings, get_settings
 from qa.conversation import make_standalone
@@ -280,15 +281,6 @@ async def widget_file(name: str) -> FileResponse:
     return FileResponse(path, media_type=media_type or "application/octet-stream", headers=headers)
 
 
-@router.get("/demo", response_class=HTMLResponse, tags=["widget"])
-async def demo() -> HTMLResponse:
-    """A demo page that embeds the widget and talks to this server."""
-    path = STATIC_DIR / "demo.html"
-    if not path.is_file():
-        raise APIError(404, "not_found", "The demo page is not installed (qa/static/demo.html).")
-    return HTMLResponse(path.read_text(encoding="utf-8"))
-
-
 # --- the app ----------------------------------------------------------------------------
 
 
@@ -340,7 +332,7 @@ def create_app(
     app.dependency_overrides[get_settings] = lambda: settings
 
     install_error_handlers(app)
-    for api_router in (router, openai_router):
+    for api_router in (router, openai_router, site_router):
         _summaries_from_docstrings(api_router)
         app.include_router(api_router)
 

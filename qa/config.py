@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     api_key: str | None = None
     feedback_db: Path = Path("var/feedback.sqlite3")
     max_body_bytes: int = Field(64 * 1024, gt=0)
+    # What the demo page and the widget call the corpus (GET /corpus); unset, they are
+    # generic or read from the index.  Starter questions: "|"-separated, or a JSON list.
+    title: str | None = None
+    welcome: str | None = None
+    starter_questions: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For is
     # believed; from anyone else the header is ignored, so it cannot dodge the rate limit.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -73,6 +78,14 @@ class Settings(BaseSettings):
             except ValueError:
                 return value  # the list validation below says what is wrong
         return value
+
+    @field_validator("starter_questions", mode="before")
+    @classmethod
+    def _split_questions(cls, value: object) -> object:
+        # "|", not ",": questions have commas in them.
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split("|") if v.strip()]
+        return cls._split_origins(value)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
