@@ -149,7 +149,7 @@ def build_index(
         plans.append(_DocPlan(doc, chunks, sentences, _cache_key(settings, doc, with_sentences)))
 
     embedder = Embedder(settings.model, settings.embed_batch_size)
-    embedded = _fill_vectors(plans, store, embedder, rebuild, progress, say)
+    embedded = _fill_vectors(plans, store, embedder, rebuild, say)
 
     # Passage-level duplicates across documents (quoted paragraphs, syndicated text).
     all_chunks = [(p, i) for p in plans for i in range(len(p.chunks))]
@@ -214,7 +214,7 @@ def _unique_sentences(chunks: list[Chunk]) -> list[Sentence]:
 CHECKPOINT_TEXTS = 128
 
 
-def _fill_vectors(plans, store, embedder, rebuild, progress, say) -> int:
+def _fill_vectors(plans, store, embedder, rebuild, say) -> int:
     todo = []
     for plan in plans:
         cached = None if rebuild else store.load_cached(plan.key)

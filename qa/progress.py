@@ -18,19 +18,25 @@ class EmbedProgress:
 
     def __init__(
         self, say: Callable[[str], None], documents: int, passages: int, texts: int,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic, every: float = 5.0,
     ) -> None:
-        self.say, self.clock = say, clock
+        self.say, self.clock, self.every = say, clock, every
         self.total_docs, self.total_passages, self.total_texts = documents, passages, texts
         self.docs = self.passages = self.texts = 0
         self.started = clock()
+        self.last_said: float | None = None
 
-    def advance(self, documents: int, passages: int, texts: int) -> str:
+    def advance(self, documents: int, passages: int, texts: int) -> str | None:
+        """Count a step; say a line on the first step, then every ``every`` seconds, and at the end."""
         self.docs += documents
         self.passages += passages
         self.texts += texts
-        elapsed = max(self.clock() - self.started, 1e-9)
-        rate = self.texts / elapsed
+        now = self.clock()
+        done = self.docs >= self.total_docs
+        if self.last_said is not None and now - self.last_said < self.every and not done:
+            return None
+        self.last_said = now
+        rate = self.texts / max(now - self.started, 1e-9)
         left = (self.total_texts - self.texts) / rate if rate > 0 else 0.0
         line = (
             f"embedded {self.docs}/{self.total_docs} documents, {self.passages}/{self.total_passages} "

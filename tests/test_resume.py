@@ -63,3 +63,22 @@ def test_killed_build_resumes_and_embeds_only_the_rest(tmp_path: Path):
     assert report["reused_passages"] == saved_passages  # every checkpoint was used
     assert report["embedded_passages"] == total - saved_passages > 0  # and only the rest embedded
     assert f"from {36 - len(saved)} documents" in err
+
+
+def test_progress_lines_count_documents_and_passages_with_rate_and_eta():
+    from qa.progress import EmbedProgress
+
+    now = [100.0]
+    lines: list[str] = []
+    meter = EmbedProgress(lines.append, documents=4, passages=40, texts=200, clock=lambda: now[0], every=5.0)
+    now[0] = 102.0
+    assert meter.advance(1, 10, 50) == (
+        "embedded 1/4 documents, 10/40 passages (25.0 texts/s, ETA 0:06); each document is saved as it is done"
+    )
+    now[0] = 104.0
+    assert meter.advance(1, 10, 50) is None  # under 5 s since the last line: quiet
+    now[0] = 108.0
+    assert meter.advance(1, 10, 50).startswith("embedded 3/4 documents, 30/40 passages (18.8 texts/s, ETA 0:03)")
+    now[0] = 109.0
+    assert meter.advance(1, 10, 50).startswith("embedded 4/4 documents, 40/40 passages")  # the end is always said
+    assert len(lines) == 3
