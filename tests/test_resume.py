@@ -82,3 +82,11 @@ def test_progress_lines_count_documents_and_passages_with_rate_and_eta():
     now[0] = 109.0
     assert meter.advance(1, 10, 50).startswith("embedded 4/4 documents, 40/40 passages")  # the end is always said
     assert len(lines) == 3
+
+
+def test_bench_counts_progress_lines_as_embedding_time():
+    from qa.bench import _stage_times
+
+    stamps = [(1.0, "cleaning 3 documents"), (2.0, "embedding 10 passages and 40 sentences from 2 documents"),
+              (5.0, "embedded 1/2 documents, ..."), (9.0, "embedded 2/2 documents, ..."), (10.0, "writing index")]
+    assert _stage_times(0.0, stamps, 12.0) == {"start": 1.0, "cleaning": 1.0, "embedding": 8.0, "writing": 2.0}
