@@ -49,10 +49,14 @@ def build_in_subprocess(settings: Settings) -> dict:
     if proc.returncode != 0:
         lines = [line for line in proc.stderr.splitlines() if line.strip()]
         reason = lines[-1].removeprefix("error: ") if lines else f"exit status {proc.returncode}"
-        raise BuildFailedError(
+        error = BuildFailedError(
             f"the index build failed: {reason}. The server keeps answering from the index it has; "
             "fix the cause and POST /admin/reindex again."
         )
+        # Exit status 2 is `qa index` refusing the corpus or settings (as in process: a 400);
+        # anything else is the build itself breaking.
+        error.status_code = 400 if proc.returncode == 2 else 500
+        raise error
     return json.loads(proc.stdout)
 
 

@@ -164,3 +164,17 @@ def test_forwarded_for_is_believed_from_a_trusted_proxy(corpus, tmp_path):
         assert _statuses(server, ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [200, 200, 200]
         # ...and is still limited: 203.0.113.1 has one request left of its two.
         assert _statuses(server, ["203.0.113.1", "203.0.113.1"]) == [200, 429]
+
+
+def test_failed_build_is_reported_and_the_old_index_keeps_serving(corpus, tmp_path):
+    seeds, index = corpus
+    with qa_serve(tmp_path, seeds, index) as server, server.client() as c:
+        shutil.rmtree(seeds)  # the corpus folder is gone: `qa index` refuses it
+        r = c.post("/admin/reindex", headers={"X-API-Key": API_KEY})
+        assert r.status_code == 400, r.text
+        error = r.json()["error"]
+        assert error["type"] == "BuildFailedError"
+        assert f"corpus folder {seeds} does not exist" in error["message"]
+        assert "keeps answering" in error["message"]
+        assert c.get("/readyz").status_code == 200
+        assert c.get("/search", params={"q": "report"}).status_code == 200
