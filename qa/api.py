@@ -1,8 +1,9 @@
 """The HTTP service: ``create_app(settings)`` builds the FastAPI app, ``serve(settings)`` runs it.
 
 Routes: /ask, /ask/stream (SSE), /search, /sources/{doc_id}, /v1/chat/completions
-(qa.api_openai), /feedback, /healthz, /readyz, /metrics, /admin/reindex, and the
-widget files under /widget/v1/ plus the /demo page.  docs/api.md describes them.
+(qa.api_openai), /feedback, /healthz, /readyz, /metrics, /admin/reindex, the widget
+files under /widget/v1/, and /corpus plus the /demo page (qa.api_site).  docs/api.md
+describes them.
 """
 
 from __future__ import annotations
@@ -257,7 +258,7 @@ async def reindex(request: Request, settings: SettingsDep) -> dict[str, Any]:
     state.metrics.set_index(engine.info)
     state.metrics.reindexes.labels("ok").inc()
     del engine
-    release_memory()  # the old engine's index, once no request holds it
+    await anyio.to_thread.run_sync(release_memory)  # the old engine's index, once no request holds it
     return report if isinstance(report, dict) else report.to_dict()
 
 

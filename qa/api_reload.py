@@ -116,4 +116,4 @@ async def watch_generations(app: FastAPI) -> None:
         state.metrics.set_index(new.info)
         log.info("now serving index generation %s (found by the watcher)", name)
         del engine, new
-        release_memory()
+        await to_thread.run_sync(release_memory)
