@@ -1,12 +1,14 @@
 """The HTTP service: ``create_app(settings)`` builds the FastAPI app, ``serve(settings)`` runs it.
 
 Routes: /ask, /ask/stream (SSE), /search, /sources/{doc_id}, /v1/chat/completions
-(qa.api_openai), /feedback, /healthz, /readyz, /metrics, /admin/reindex, and the
-widget files under /widget/v1/ plus the /demo page.  docs/api.md describes them.
+(qa.api_openai), /feedback, /healthz, /readyz, /metrics, /admin/reindex, the widget
+files under /widget/v1/, and /corpus plus the /demo page (qa.api_site).  docs/api.md
+describes them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 from collections.abc import AsyncIterator, Callable
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
@@ -43,13 +45,16 @@ from qa.api_errors import (
 from qa.api_metrics import Metrics, MetricsMiddleware
 from qa.api_openai import router as openai_router
 from qa.api_ratelimit import TokenBucketLimiter, rate_limit
+from qa.api_reload import build_in_subprocess, release_memory, watch_generations
 from qa.api_security import (
     BodyLimitMiddleware,
     JSONCORSMiddleware,
     SettingsDep,
     check_origin,
+    proxy_options,
     require_api_key,
 )
+from qa.api_site import router as site_router
 from qa.api_sse import SSE_HEADERS, split_deltas, sse
 from qa.config import Settings, get_settings
 from qa.conversation import make_standalone
@@ -252,7 +257,9 @@ async def reindex(request: Request, settings: SettingsDep) -> dict[str, Any]:
     holder.swap(engine)  # requests already running keep their reference to the old engine
     state.metrics.set_index(engine.info)
     state.metrics.reindexes.labels("ok").inc()
-    return report.to_dict()
+    del engine
+    await anyio.to_thread.run_sync(release_memory)  # the old engine's index, once no request holds it
+    return report if isinstance(report, dict) else report.to_dict()
 
 
 # --- widget and demo page ----------------------------------------------------------------
@@ -275,15 +282,6 @@ async def widget_file(name: str) -> FileResponse:
     return FileResponse(path, media_type=media_type or "application/octet-stream", headers=headers)
 
 
-@router.get("/demo", response_class=HTMLResponse, tags=["widget"])
-async def demo() -> HTMLResponse:
-    """A demo page that embeds the widget and talks to this server."""
-    path = STATIC_DIR / "demo.html"
-    if not path.is_file():
-        raise APIError(404, "not_found", "The demo page is not installed (qa/static/demo.html).")
-    return HTMLResponse(path.read_text(encoding="utf-8"))
-
-
 # --- the app ----------------------------------------------------------------------------
 
 
@@ -295,13 +293,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await anyio.to_thread.run_sync(state.holder.load, state.settings, state.engine_loader)
     engine = state.holder.engine
     state.metrics.set_index(engine.info if engine is not None else None)
-    yield
-
-
-def _default_builder(settings: Settings) -> Any:
-    from qa.indexing import build_index  # late import, like the engine
-
-    return build_index(settings, progress=False)
+    del engine
+    watcher = asyncio.create_task(watch_generations(app)) if state.settings.index_watch_seconds > 0 else None
+    try:
+        yield
+    finally:
+        if watcher is not None:
+            watcher.cancel()
 
 
 def _summaries_from_docstrings(api_router: APIRouter) -> None:
@@ -331,11 +329,11 @@ def create_app(
     app.state.metrics = Metrics()
     app.state.limiter = TokenBucketLimiter(settings.rate_limit_per_minute)
     app.state.engine_loader = engine_loader or default_loader
-    app.state.index_builder = index_builder or _default_builder
+    app.state.index_builder = index_builder or build_in_subprocess
     app.dependency_overrides[get_settings] = lambda: settings
 
     install_error_handlers(app)
-    for api_router in (router, openai_router):
+    for api_router in (router, openai_router, site_router):
         _summaries_from_docstrings(api_router)
         app.include_router(api_router)
 
@@ -359,4 +357,6 @@ def serve(settings: Settings | None = None) -> None:
     import uvicorn
 
     settings = settings or get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info", **proxy_options(settings)
+    )

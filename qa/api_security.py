@@ -157,3 +157,12 @@ async def require_api_key(request: Request, settings: SettingsDep) -> None:
         )
     if not key_matches(request, settings):
         raise APIError(403, "wrong_api_key", "The API key is not valid.")
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn options: X-Forwarded-For rewrites the client address only when the connection
+    comes from a configured proxy (uvicorn's own default trusts loopback, where anyone on the
+    machine could claim any address and get a fresh rate-limit bucket per request)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}

@@ -234,7 +234,9 @@ def _stage_times(t0: float, stamps: list[tuple[float, str]], end: float) -> dict
     marks = [(t0, "start"), *stamps, (end, "end")]
     for (t, msg), (t_next, _) in zip(marks, marks[1:], strict=False):
         key = msg.split()[0].rstrip(":") if msg.split() else msg
-        if msg.startswith("building dense"):
+        if msg.startswith("embedded "):  # progress lines during embedding (qa/progress.py)
+            key = "embedding"
+        elif msg.startswith("building dense"):
             key = "dense_index"
         elif msg.startswith("building BM25"):
             key = "bm25_index"

@@ -61,7 +61,7 @@ def index(seeds_dir, index_dir, rebuild, as_json, quiet) -> None:
         f"{report.reused_passages} reused) in {report.seconds:.1f}s"
     )
     for d in report.duplicates:
-        click.echo(f"  skipped {d['dropped']}: near-duplicate of {d['kept']} ({d['containment']:.0%} overlap)")
+        click.echo(f"  skipped {d['dropped_source']}: {d['reason']}")
 
 
 def _load_engine(index_dir):

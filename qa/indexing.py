@@ -27,6 +27,7 @@ from qa.embedding import Embedder, WordPieceCounter, model_max_tokens
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from qa.lexical import LexicalIndex
 from qa.loaders import RawDocument, load_corpus
+from qa.progress import EmbedProgress
 from qa.query_encoder import ensure_query_encoder
 from qa.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
 
@@ -52,6 +53,30 @@ class IndexReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class DroppedDocument:
+    """A document left out of the index, and why (listed by `qa index` and in the manifest)."""
+
+    dropped: str  # doc_id
+    kept: str  # doc_id of the copy indexed instead
+    containment: float
+    dropped_source: str
+    kept_source: str
+    reason: str
+
+
+def _dropped_documents(dup, cleaned: list[CleanDocument]) -> list[DroppedDocument]:
+    sources = {d.doc_id: d.source for d in cleaned}
+    return [
+        DroppedDocument(
+            dropped=d.dropped, kept=d.kept, containment=d.containment,
+            dropped_source=sources[d.dropped], kept_source=sources[d.kept],
+            reason=f"near-duplicate of {sources[d.kept]}: {d.containment:.0%} of its word 5-grams are in it",
+        )
+        for d in dup
+    ]
 
 
 @dataclass
@@ -96,8 +121,9 @@ def build_index(
     dup = find_duplicates({d.doc_id: d.body_text() for d in cleaned}, DOC_DUPLICATE_THRESHOLD)
     dropped = {d.dropped: d for d in dup}
     kept = [d for d in cleaned if d.doc_id not in dropped]
-    for d in dup:
-        say(f"duplicate: {d.dropped} is {d.containment:.0%} contained in {d.kept}; keeping {d.kept}")
+    dropped_docs = _dropped_documents(dup, cleaned)
+    for d in dropped_docs:
+        say(f"skipping {d.dropped_source}: {d.reason}")
 
     previous = _previous_manifest(store)
     if not rebuild and previous is not None and _unchanged(previous, settings, cleaned, with_sentences):
@@ -107,7 +133,7 @@ def build_index(
         return IndexReport(
             index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
             passages=previous.passages, embedded_passages=0, reused_passages=previous.passages,
-            duplicates=[asdict(d) for d in dup], up_to_date=True, dense_index=previous.dense_index,
+            duplicates=[asdict(d) for d in dropped_docs], up_to_date=True, dense_index=previous.dense_index,
             seconds=time.perf_counter() - started,
         )
 
@@ -123,7 +149,7 @@ def build_index(
         plans.append(_DocPlan(doc, chunks, sentences, _cache_key(settings, doc, with_sentences)))
 
     embedder = Embedder(settings.model, settings.embed_batch_size)
-    embedded = _fill_vectors(plans, store, embedder, rebuild, progress, say)
+    embedded = _fill_vectors(plans, store, embedder, rebuild, say)
 
     # Passage-level duplicates across documents (quoted paragraphs, syndicated text).
     all_chunks = [(p, i) for p in plans for i in range(len(p.chunks))]
@@ -137,7 +163,7 @@ def build_index(
 
     say("writing index")
     with store.new_generation() as gen:
-        manifest = _write_generation(gen, settings, plans, skip, dup, cleaned, with_sentences, say)
+        manifest = _write_generation(gen, settings, plans, skip, dropped_docs, cleaned, with_sentences, say)
     store.prune_cache({p.key for p in plans})
     # The torch-free query path (qa/query_encoder.py); a failed export only warns.
     ensure_query_encoder(settings.index_dir, settings.model, embedder, say)
@@ -145,7 +171,7 @@ def build_index(
         index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
         passages=manifest.passages, embedded_passages=embedded,
         reused_passages=sum(len(p.chunks) for p in plans) - embedded,
-        duplicates=[asdict(d) for d in dup], dropped_passages=len(skip),
+        duplicates=[asdict(d) for d in dropped_docs], dropped_passages=len(skip),
         dense_index=manifest.dense_index, seconds=time.perf_counter() - started,
     )
 
@@ -182,7 +208,13 @@ def _unique_sentences(chunks: list[Chunk]) -> list[Sentence]:
     return sorted(seen.values(), key=lambda s: s.start)
 
 
-def _fill_vectors(plans, store, embedder, rebuild, progress, say) -> int:
+# Documents are embedded in groups of about this many texts (passages and sentences), and
+# each document's vectors are saved to the cache as soon as its group is done: a killed
+# or failed build loses at most one group, and the next run embeds only the rest.
+CHECKPOINT_TEXTS = 128
+
+
+def _fill_vectors(plans, store, embedder, rebuild, say) -> int:
     todo = []
     for plan in plans:
         cached = None if rebuild else store.load_cached(plan.key)
@@ -197,22 +229,35 @@ def _fill_vectors(plans, store, embedder, rebuild, progress, say) -> int:
             todo.append(plan)
     if not todo:
         return 0
-    texts = [embedding_text(p.doc.title, c) for p in todo for c in p.chunks]
-    sents = [s.text for p in todo for s in p.sentences]
-    say(f"embedding {len(texts)} passages and {len(sents)} sentences from {len(todo)} documents")
-    chunk_vecs = embedder.encode(texts, progress=progress)
-    sent_vecs = embedder.encode(sents, progress=progress) if sents else None
+    n_passages = sum(len(p.chunks) for p in todo)
+    n_sentences = sum(len(p.sentences) for p in todo)
+    say(f"embedding {n_passages} passages and {n_sentences} sentences from {len(todo)} documents")
+    meter = EmbedProgress(say, len(todo), n_passages, n_passages + n_sentences)
+    group: list[_DocPlan] = []
+    size = 0
+    for i, plan in enumerate(todo):
+        group.append(plan)
+        size += len(plan.chunks) + len(plan.sentences)
+        if size >= CHECKPOINT_TEXTS or i == len(todo) - 1:
+            _embed_group(group, store, embedder)
+            meter.advance(len(group), sum(len(p.chunks) for p in group), size)
+            group, size = [], 0
+    return n_passages
+
+
+def _embed_group(group: list[_DocPlan], store: IndexStore, embedder: Embedder) -> None:
+    """Embed a few documents in one call (full model batches), then checkpoint each one."""
+    texts = [embedding_text(p.doc.title, c) for p in group for c in p.chunks]
+    sents = [s.text for p in group for s in p.sentences]
+    chunk_vecs = embedder.encode(texts)
+    sent_vecs = embedder.encode(sents).astype(np.float16)
     ci = si = 0
-    for plan in todo:
+    for plan in group:
         plan.chunk_vectors = chunk_vecs[ci : ci + len(plan.chunks)]
+        plan.sentence_vectors = sent_vecs[si : si + len(plan.sentences)]
         ci += len(plan.chunks)
-        if sent_vecs is not None:
-            plan.sentence_vectors = sent_vecs[si : si + len(plan.sentences)].astype(np.float16)
-        else:
-            plan.sentence_vectors = np.zeros((0, chunk_vecs.shape[1]), dtype=np.float16)
         si += len(plan.sentences)
         store.save_cached(plan.key, chunks=plan.chunk_vectors, sentences=plan.sentence_vectors)
-    return len(texts)
 
 
 def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sentences, say) -> Manifest:
@@ -251,7 +296,8 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
     for d in dup:
         src = next(c for c in cleaned if c.doc_id == d.dropped)
         entries[d.dropped] = DocumentEntry(
-            doc_id=src.doc_id, source=src.source, title=src.title, sha256=src.sha256, duplicate_of=d.kept
+            doc_id=src.doc_id, source=src.source, title=src.title, sha256=src.sha256, duplicate_of=d.kept,
+            dropped_reason=d.reason,
         )
     dim = plans[0].chunk_vectors.shape[1] if plans else 0
     vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, dim), np.float32)

@@ -42,6 +42,7 @@ class DocumentEntry:
     passages: int = 0
     duplicate_of: str | None = None
     duplicates: list[str] = field(default_factory=list)
+    dropped_reason: str | None = None  # why a document is not indexed (e.g. which copy is)
 
 
 @dataclass

@@ -21,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from qa.api import create_app
+from qa.api_security import proxy_options
 from qa.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,9 @@ class LiveServer:
 
 def start_server(app: FastAPI, timeout: float = 120) -> LiveServer:
     # port=0 lets the OS pick a free port: no clash between parallel runs.
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", **proxy_options(app.state.settings)
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()

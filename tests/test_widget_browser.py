@@ -46,6 +46,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 QUESTION = "What is an accountable care system?"
+DEMO_TITLE = "Ask the policy library"  # QA_TITLE of the seed server
 XSS_MARKUP = '<img src=x onerror="window.__xss=1">'
 TIMEOUT_MS = 30_000
 
@@ -118,8 +119,11 @@ class HostServer:
                 if parts.path not in ("/", "/index.html"):
                     self.send_error(404)
                     return
-                api = parse_qs(parts.query).get("api", [""])[0]
-                body = template.replace("{{API}}", api).encode()
+                query = parse_qs(parts.query)
+                page = template.replace("{{API}}", query.get("api", [""])[0])
+                if query.get("bare"):  # the snippet without title and starters: the server's apply
+                    page = re.sub(r'\s+data-(title|starters)="[^"]*"', "", page)
+                body = page.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -147,8 +151,8 @@ class HostServer:
         """The same page on an origin the API does not list in cors_origins."""
         return f"http://127.0.0.1:{self.port}"
 
-    def page_url(self, api: str, origin: str | None = None) -> str:
-        return f"{origin or self.origin}/index.html?api={api}"
+    def page_url(self, api: str, origin: str | None = None, bare: bool = False) -> str:
+        return f"{origin or self.origin}/index.html?api={api}" + ("&bare=1" if bare else "")
 
     def stop(self) -> None:
         self.httpd.shutdown()
@@ -182,7 +186,9 @@ def api(
 ) -> Iterator[ApiServer]:
     """The seed corpus (the session's shared index), served without a rate limit."""
     tmp = tmp_path_factory.mktemp("widget-api")
-    settings = _settings(SEEDS, seed_settings.index_dir, tmp, host)
+    settings = _settings(
+        SEEDS, seed_settings.index_dir, tmp, host, title=DEMO_TITLE, starter_questions=[QUESTION]
+    )
     server = ApiServer(settings)
     yield server
     server.stop()
@@ -444,6 +450,49 @@ def test_demo_page_screenshot_desktop(new_page: Callable[..., Any], api: ApiServ
     page.mouse.move(10, 10)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "widget-desktop.png"))
+
+
+def test_demo_page_speaks_of_the_configured_corpus(
+    new_page: Callable[..., Any], api: ApiServer
+) -> None:
+    page = new_page()
+    page.goto(f"{api.url}/demo")
+    assert page.locator("h1").inner_text() == DEMO_TITLE
+    assert page.locator("button.ask").all_inner_texts() == [QUESTION]
+    page.locator(f"{W} .launcher").click()
+    assert page.locator(f"{W} .title").inner_text() == DEMO_TITLE
+    assert page.locator(f"{W} .starter").all_inner_texts() == [QUESTION]
+
+
+def test_widget_without_title_or_starters_takes_the_servers(
+    new_page: Callable[..., Any], host: HostServer, api: ApiServer, xss_api: ApiServer
+) -> None:
+    page = new_page()
+    page.goto(host.page_url(api.url, bare=True))
+    open_panel(page)
+    expect = sync_api.expect
+    expect(page.locator(f"{W} .title")).to_have_text(DEMO_TITLE)  # QA_TITLE, via GET /corpus
+    expect(page.locator(f"{W} .starter")).to_have_text([QUESTION])
+
+    # No settings: a generic title, a welcome counting this server's documents, no starters.
+    page = new_page()
+    page.goto(host.page_url(xss_api.url, bare=True))
+    open_panel(page)
+    expect(page.locator(f"{W} .welcome .bubble")).to_contain_text("1 document indexed here")
+    assert page.locator(f"{W} .title").inner_text() == "Ask a question"
+    assert page.locator(f"{W} .starter").count() == 0
+
+
+def test_demo_page_lists_document_titles_as_text(
+    new_page: Callable[..., Any], xss_api: ApiServer
+) -> None:
+    page = new_page()
+    page.goto(f"{xss_api.url}/demo")
+    info = page.request.get(f"{xss_api.url}/corpus").json()
+    assert info["document_titles"], info
+    assert page.locator("main li").all_inner_texts() == info["document_titles"]  # shown as text
+    page.wait_for_timeout(300)
+    assert page.evaluate("typeof window.__xss") == "undefined"
 
 
 def test_passage_markup_is_shown_as_text(

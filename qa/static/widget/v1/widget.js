@@ -784,6 +784,41 @@
       log.appendChild(h("div", { class: "msg bot welcome" }, bubble, starters));
     }
 
+    // Title, welcome and starter questions the page did not set come from the server
+    // (GET /corpus: the operator's settings, or the index), so the widget never speaks
+    // of a corpus other than the one it answers from.  On any failure the generic
+    // defaults stay.
+    function useServerDefaults(given) {
+      var wantTitle = !given.title;
+      var wantWelcome = given.welcome == null;
+      var wantStarters = !given.starters;
+      if (!wantTitle && !wantWelcome && !wantStarters) return;
+      apiFetch("/corpus", { method: "GET" })
+        .then(function (r) {
+          return r.ok ? readJSON(r) : null;
+        })
+        .then(function (info) {
+          if (!info || typeof info !== "object" || !host.parentNode) return; // destroyed meanwhile
+          if (wantTitle && typeof info.title === "string" && info.title.trim()) {
+            cfg.title = info.title.trim();
+            titleEl.textContent = cfg.title;
+            if (!cfg.launcherLabel) launcher.setAttribute("aria-label", "Open chat: " + cfg.title);
+          }
+          if (wantWelcome && typeof info.welcome === "string") cfg.welcome = info.welcome;
+          if (wantStarters && Array.isArray(info.starters)) {
+            cfg.starters = info.starters
+              .map(function (x) {
+                return String(x).trim();
+              })
+              .filter(Boolean)
+              .slice(0, 6);
+          }
+          // Re-render the greeting now unless an answer is streaming in (then on the next render).
+          if (!state.streaming) renderAll();
+        })
+        .catch(function () {});
+    }
+
     function renderAll() {
       clear(log);
       views = {};
@@ -1679,6 +1714,7 @@
     var saved = restore();
     renderAll();
     (document.body || document.documentElement).appendChild(host);
+    useServerDefaults(options || {});
     var startOpen = saved && typeof saved.open === "boolean" ? saved.open : cfg.open;
     if (startOpen) {
       // Open without stealing focus from the host page on load.
