@@ -3,20 +3,25 @@
 Every character of a cleaned paragraph maps back to a character of the source
 file (``Paragraph.offsets``), so any span of clean text can be cited as an exact
 span of the original.  What is dropped: cookie and browser notices, share/comment
-widgets, site navigation after the article, calendars, PDF page numbers, footnote
-lines and glued footnote markers ("dashboard4").  What is kept but labelled:
-reader comments (section "comments").
+widgets, site navigation after the article, calendars, and in hard-wrapped (PDF-like)
+text page numbers and footnote lines.  What is kept but labelled: reader comments
+(section "comments").
+
+Faithful text: whole lines are dropped, never characters inside a line, so a
+paragraph's text is its source span with whitespace squashed ("base64", "utf8"
+and "s2 = s1" stay as written).  A glued footnote marker ("dashboard4") is part
+of the quote and stays in the answer too.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from array import array
 from dataclasses import dataclass, field
 
 from qa.loaders import RawDocument
 from qa.models import Section, Segment
-from qa.sentences import split_sentences
+from qa.sentences import Span, split_sentences
 
 # Lines that are boilerplate wherever they appear (matched against the stripped line).
 _BOILERPLATE = [
@@ -70,11 +75,8 @@ _PDF_JUNK = [
         )
     ),
 ]
-# A footnote number glued to the word or punctuation before it: "dashboard4 for",
-# "improvement.5", "needed”.9", "health”15".  Not "Covid-19", "£2.4", "2017/18".
-_FOOTNOTE_MARK = re.compile(
-    r"(?:(?<=[a-z%])|(?<=[a-z)”’\"][.,;:])|(?<=[)”’])|(?<=\b\d{4}[.,]))\d{1,2}(?=[\s.,;:)]|$)"
-)
+# A title longer than this is not a title (a one-line file's whole text): cut at a word.
+MAX_TITLE_CHARS = 120
 
 
 @dataclass
@@ -82,11 +84,17 @@ class Paragraph:
     section: Section
     group: int  # chunks never cross groups (one reader comment is one group)
     text: str
-    offsets: list[int]  # offsets[i] = index in the source text of text[i]
+    # offsets[i] = index in the source text of text[i]; a C int array, not a list of
+    # Python ints, so a 20 MB file's offsets take 80 MB rather than a gigabyte.
+    offsets: array
     list_item: bool = False
     author: str | None = None  # a reader comment's author, when the page names one
     # The "Name  01/03/2017 at 18:21" line, or a quote's "Name, Role": says who, nothing more.
     byline: bool = False
+    # Indexes in ``text`` where dropped lines were skipped (a PDF page's footer between the
+    # halves of a wrapped sentence): a sentence is cut there, so its source span holds
+    # exactly its text and never the footnotes in between.
+    gaps: list[int] = field(default_factory=list)
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets[start], self.offsets[end - 1] + 1
@@ -123,7 +131,7 @@ class CleanDocument:
     def sentences(self) -> list[Sentence]:
         out: list[Sentence] = []
         for p in self.paragraphs:
-            for span in split_sentences(p.text):
+            for span in _cut_at_gaps(split_sentences(p.text), p.gaps, p.text):
                 start, end = p.raw_span(span.start, span.end)
                 out.append(
                     Sentence(
@@ -135,6 +143,27 @@ class CleanDocument:
 
     def body_text(self) -> str:
         return " ".join(p.text for p in self.paragraphs if p.section == "body")
+
+
+def _cut_at_gaps(spans: list[Span], gaps: list[int], text: str) -> list[Span]:
+    if not gaps:
+        return spans
+    out = []
+    for span in spans:
+        start = span.start
+        for gap in (g for g in gaps if span.start < g < span.end):
+            out.extend(_trimmed(text, start, gap))
+            start = gap
+        out.extend(_trimmed(text, start, span.end))
+    return out
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Span]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [Span(start, end)] if end > start else []
 
 
 @dataclass
@@ -224,6 +253,7 @@ def clean_document(doc: RawDocument) -> CleanDocument:
             glyph = ln.kind == "junk" and _BULLET_GLYPHS.match(ln.text) is not None
 
     title = lines[title_idx].text if title_idx < len(lines) and lines[title_idx].kind == "text" else doc.doc_id
+    title = short_title(title)
     paragraphs = _build_paragraphs(doc.text, lines, wrapped)
     _attribute_comments(paragraphs)
     return CleanDocument(doc.doc_id, doc.source, _squash(title), doc.text, doc.sha256, paragraphs)
@@ -351,43 +381,37 @@ def _continues(raw: str, prev: _Line, ln: _Line, wrapped: bool) -> bool:
     return wrapped and len(prev.text) >= 60 and adjacent
 
 
+# Runs of kept characters: whitespace and private-use code points (icon-font bullets
+# scraped from a page, "\uf0d8") become single spaces.
+_KEPT_RUN = re.compile("[^\\s\ue000-\uf8ff\U000f0000-\U0010ffff]+")
+
+
 def _join(raw: str, group: list[_Line]) -> Paragraph | None:
-    chars: list[str] = []
-    offsets: list[int] = []
+    # Whole runs, not characters, are copied: linear and fast on a multi-megabyte line.
+    parts: list[str] = []
+    offsets = array("i")
+    gaps: list[int] = []
     for k, ln in enumerate(group):
-        if k:
-            prev = group[k - 1]
-            if not (prev.text.endswith("-") and ln.text[:1].islower()):
-                chars.append(" ")
-                offsets.append(prev.end)  # the line break itself
-        for i in range(ln.start, ln.end):
-            ch = raw[i]
-            # Private-use code points are icon-font bullets scraped from a page ("\uf0d8").
-            if ch.isspace() or unicodedata.category(ch) == "Co":
-                if chars and chars[-1] == " ":
-                    continue
-                ch = " "
-            chars.append(ch)
-            offsets.append(i)
-    text = "".join(chars)
-    keep = [True] * len(text)
-    for m in _FOOTNOTE_MARK.finditer(text):
-        for i in range(m.start(), m.end()):
-            keep[i] = False
-    chars2, offs2 = [], []
-    for ch, off, k in zip(text, offsets, keep, strict=True):
-        if k and not (ch == " " and (not chars2 or chars2[-1] == " ")):
-            chars2.append(ch)
-            offs2.append(off)
-    while chars2 and chars2[-1] == " ":
-        chars2.pop()
-        offs2.pop()
-    if not chars2:
+        first_run = True
+        between = raw[group[k - 1].end : ln.start] if k else ""
+        if between and not between.isspace():
+            gaps.append(len(offsets))
+        for m in _KEPT_RUN.finditer(raw, ln.start, ln.end):
+            if parts:
+                glued = first_run and k and group[k - 1].text.endswith("-") and ln.text[:1].islower()
+                if not glued:  # "well-\nknown" joins without a space
+                    parts.append(" ")
+                    offsets.append(m.start() - 1 if not first_run else group[k - 1].end)
+            parts.append(m.group())
+            offsets.extend(range(m.start(), m.end()))
+            first_run = False
+    if not parts:
         return None
+    text = "".join(parts)
     first = group[0]
     return Paragraph(
-        first.section, first.group, "".join(chars2), offs2, list_item=first.bullet,
-        author=first.speaker, byline=first.attribution,
+        first.section, first.group, text, offsets, list_item=first.bullet,
+        author=first.speaker, byline=first.attribution, gaps=gaps,
     )
 
 
@@ -412,6 +436,15 @@ def _attribute_comments(paragraphs: list[Paragraph]) -> None:
             current = (p.group, name)
             p.byline = name is not None
         p.author = current[1]
+
+
+def short_title(text: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """``text`` squashed, and cut at a word boundary (with "…") when over ``limit`` characters."""
+    text = _squash(text[: limit * 4])  # bounded work on a multi-megabyte line
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
 
 
 def _squash(text: str) -> str:
