@@ -383,7 +383,7 @@ def _continues(raw: str, prev: _Line, ln: _Line, wrapped: bool) -> bool:
 
 # Runs of kept characters: whitespace and private-use code points (icon-font bullets
 # scraped from a page, "\uf0d8") become single spaces.
-_KEPT_RUN = re.compile("[^\\s\ue000-\uf8ff\U000f0000-\U0010ffff]+")
+KEPT_RUN = re.compile("[^\\s\ue000-\uf8ff\U000f0000-\U0010ffff]+")
 
 
 def _join(raw: str, group: list[_Line]) -> Paragraph | None:
@@ -396,7 +396,7 @@ def _join(raw: str, group: list[_Line]) -> Paragraph | None:
         between = raw[group[k - 1].end : ln.start] if k else ""
         if between and not between.isspace():
             gaps.append(len(offsets))
-        for m in _KEPT_RUN.finditer(raw, ln.start, ln.end):
+        for m in KEPT_RUN.finditer(raw, ln.start, ln.end):
             if parts:
                 glued = first_run and k and group[k - 1].text.endswith("-") and ln.text[:1].islower()
                 if not glued:  # "well-\nknown" joins without a space

@@ -114,7 +114,7 @@ def build_index(
     counter = WordPieceCounter(settings.model)
     chunker = Chunker(
         settings.encoding, settings.chunk_tokens, settings.chunk_overlap,
-        counter.count, model_max_tokens(settings.model),
+        counter.count, model_max_tokens(settings.model), counter.starts,
     )
     plans = []
     for doc in kept:
