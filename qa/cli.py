@@ -42,13 +42,14 @@ def main() -> None:
 @click.option("--rebuild", is_flag=True, help="re-embed everything, ignoring cached vectors")
 @click.option("--json", "as_json", is_flag=True, help="print the build report as JSON")
 @click.option("--quiet", "-q", is_flag=True, help="no progress output")
-def index(seeds_dir, index_dir, rebuild, as_json, quiet) -> None:
+@click.option("--strict", is_flag=True, help="stop (index unchanged) if any file cannot be read, instead of skipping it")
+def index(seeds_dir, index_dir, rebuild, as_json, quiet, strict) -> None:
     """Build or update the index (only new or changed files are embedded)."""
     from qa.indexing import build_index
 
     settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir)
     try:
-        report = build_index(settings, progress=not quiet, rebuild=rebuild)
+        report = build_index(settings, progress=not quiet, rebuild=rebuild, strict=strict)
     except QAError as exc:
         _fail(exc)
     if as_json:
@@ -62,6 +63,8 @@ def index(seeds_dir, index_dir, rebuild, as_json, quiet) -> None:
     )
     for d in report.duplicates:
         click.echo(f"  skipped {d['dropped']}: near-duplicate of {d['kept']} ({d['containment']:.0%} overlap)")
+    if report.skipped:
+        click.echo(f"  {len(report.skipped)} unreadable file(s) skipped (listed above)")
 
 
 def _load_engine(index_dir):

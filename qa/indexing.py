@@ -21,12 +21,13 @@ from qa.answer_types import find_people
 from qa.chunking import Chunk, Chunker, embedding_text
 from qa.cleaning import CleanDocument, Sentence, clean_document
 from qa.config import Settings
+from qa.corpus import read_corpus
 from qa.dedup import find_duplicates
 from qa.dense import build_dense, dense_kind, save_dense
 from qa.embedding import Embedder, WordPieceCounter, model_max_tokens
-from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InvalidDocumentError
 from qa.lexical import LexicalIndex
-from qa.loaders import RawDocument, load_corpus
+from qa.loaders import RawDocument
 from qa.query_encoder import ensure_query_encoder
 from qa.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
 
@@ -45,6 +46,7 @@ class IndexReport:
     embedded_passages: int
     reused_passages: int
     duplicates: list[dict[str, str | float]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # unreadable files: source, reason
     dropped_passages: int = 0
     up_to_date: bool = False
     dense_index: str = "flat"
@@ -84,12 +86,23 @@ def build_index(
     rebuild: bool = False,
     with_sentences: bool = True,
     log: Callable[[str], None] | None = None,
+    strict: bool = False,
 ) -> IndexReport:
-    """Index ``settings.seeds_dir`` (or ``documents``) into ``settings.index_dir``."""
+    """Index ``settings.seeds_dir`` (or ``documents``) into ``settings.index_dir``.
+
+    Unreadable files are skipped with one line each (always shown); ``strict`` makes
+    any of them fatal, leaving the index unchanged.
+    """
     started = time.perf_counter()
     say = log or (_log_to_stderr if progress else (lambda _m: None))
     store = IndexStore(settings.index_dir)
-    raw = documents if documents is not None else load_corpus(settings.seeds_dir)
+    skipped = []
+    if documents is None:
+        corpus = read_corpus(settings.seeds_dir, log or _log_to_stderr)
+        raw, skipped = corpus.documents, corpus.skipped
+        _check_skipped(skipped, raw, settings.seeds_dir, strict, log or _log_to_stderr)
+    else:
+        raw = documents
     say(f"cleaning {len(raw)} documents")
     cleaned = [clean_document(d) for d in raw]
 
@@ -108,7 +121,7 @@ def build_index(
             index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
             passages=previous.passages, embedded_passages=0, reused_passages=previous.passages,
             duplicates=[asdict(d) for d in dup], up_to_date=True, dense_index=previous.dense_index,
-            seconds=time.perf_counter() - started,
+            skipped=[asdict(s) for s in skipped], seconds=time.perf_counter() - started,
         )
 
     counter = WordPieceCounter(settings.model)
@@ -145,9 +158,25 @@ def build_index(
         index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
         passages=manifest.passages, embedded_passages=embedded,
         reused_passages=sum(len(p.chunks) for p in plans) - embedded,
-        duplicates=[asdict(d) for d in dup], dropped_passages=len(skip),
+        duplicates=[asdict(d) for d in dup], dropped_passages=len(skip), skipped=[asdict(s) for s in skipped],
         dense_index=manifest.dense_index, seconds=time.perf_counter() - started,
     )
+
+
+def _check_skipped(skipped, raw, folder, strict: bool, warn: Callable[[str], None]) -> None:
+    if strict and skipped:
+        raise InvalidDocumentError(
+            f"cannot index (--strict): {len(skipped)} file(s) cannot be read; the index was left unchanged:\n  "
+            + "\n  ".join(s.reason for s in skipped)
+        )
+    for s in skipped:
+        warn(str(s))
+    if skipped:
+        warn(f"{len(skipped)} file(s) skipped, {len(raw)} read; fix them and re-run, or pass --strict to stop on them")
+    if not raw:
+        raise InvalidDocumentError(
+            f"no readable documents in {folder}: all {len(skipped)} file(s) were skipped (see above)"
+        )
 
 
 def _previous_manifest(store: IndexStore) -> Manifest | None:

@@ -79,9 +79,28 @@ def test_index_reports_non_utf8_files_and_changes_nothing(tmp_path):
     seeds.mkdir()
     (seeds / "latin1.txt").write_bytes("Café society and the NHS".encode("latin-1"))
     out = qa("index", "--seeds", str(seeds), "--index", str(tmp_path / "index"), "-q")
-    assert out.returncode == 2
-    assert "latin1.txt is not valid UTF-8" in out.stderr and "iconv" in out.stderr
+    assert out.returncode == 2  # the only file is unreadable: nothing to index
+    assert "latin1.txt is not valid UTF-8" in out.stderr and "iconv -f windows-1252" in out.stderr
+    assert "Traceback" not in out.stderr
     assert not (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_index_skips_a_bad_file_and_strict_stops_on_it(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "good.txt").write_text("Tidal power\n\nTidal power turns the energy of tides into electricity.\n",
+                                    encoding="utf-8")
+    (seeds / "latin1.txt").write_bytes("Café society".encode("latin-1"))
+    args = ("index", "--seeds", str(seeds), "--index", str(tmp_path / "index"), "-q")
+    strict = qa(*args, "--strict")
+    assert strict.returncode == 2 and "--strict" in strict.stderr and "latin1.txt" in strict.stderr
+    assert not (tmp_path / "index" / "CURRENT").exists()
+    out = qa(*args, "--json")
+    assert out.returncode == 0, out.stderr
+    assert [s["source"].endswith("latin1.txt") for s in json.loads(out.stdout)["skipped"]] == [True]
+    lines = [ln for ln in out.stderr.splitlines() if "latin1.txt" in ln]
+    assert len(lines) == 1 and lines[0].startswith("skipped ") and "iconv" in lines[0]
+    assert "1 file(s) skipped, 1 read" in out.stderr
 
 
 def test_index_up_to_date_json(seed_settings, seed_index):
