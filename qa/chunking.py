@@ -113,8 +113,8 @@ class Chunker:
         quadratic: a one-line megabyte took ten minutes.)
         """
         probe = Chunk("", sent.section, sent.start, sent.end, sent.text, [sent])
-        if self.tokens(sent.text) <= self.max_tokens and self._fits(doc.title, probe):
-            return [sent]
+        if sent.code or (self.tokens(sent.text) <= self.max_tokens and self._fits(doc.title, probe)):
+            return [sent]  # a code block is never split (the model reads its start)
         text = sent.text
         cuts = _cut_points(text)  # where a piece may start
         if len(cuts) < 2:

@@ -75,6 +75,7 @@ _PDF_JUNK = [
         )
     ),
 ]
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 # A title longer than this is not a title (a one-line file's whole text): cut at a word.
 MAX_TITLE_CHARS = 120
 
@@ -95,6 +96,8 @@ class Paragraph:
     # halves of a wrapped sentence): a sentence is cut there, so its source span holds
     # exactly its text and never the footnotes in between.
     gaps: list[int] = field(default_factory=list)
+    code: bool = False  # a code block (Markdown): verbatim, one unit, never quoted as prose
+    protected: list[tuple[int, int]] = field(default_factory=list)  # inline code: no sentence ends inside
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets[start], self.offsets[end - 1] + 1
@@ -110,6 +113,7 @@ class Sentence:
     author: str | None = None
     byline: bool = False
     list_item: bool = False  # a bullet point: what a sentence ending in ":" goes on to list
+    code: bool = False  # a code block: indexed for search, never an answer sentence
 
 
 @dataclass
@@ -120,6 +124,8 @@ class CleanDocument:
     raw_text: str
     sha256: str
     paragraphs: list[Paragraph] = field(default_factory=list)
+    offsets_in: str = "file"  # "extracted" for HTML and PDF (see qa/loaders.py)
+    page_starts: tuple[int, ...] = ()
 
     @property
     def segments(self) -> list[Segment]:
@@ -131,7 +137,10 @@ class CleanDocument:
     def sentences(self) -> list[Sentence]:
         out: list[Sentence] = []
         for p in self.paragraphs:
-            for span in _cut_at_gaps(split_sentences(p.text), p.gaps, p.text):
+            if p.code:
+                out.append(Sentence(p.section, p.group, p.text, p.offsets[0], p.offsets[-1] + 1, code=True))
+                continue
+            for span in _cut_at_gaps(split_sentences(p.text, p.protected), p.gaps, p.text):
                 start, end = p.raw_span(span.start, span.end)
                 out.append(
                     Sentence(
@@ -210,13 +219,26 @@ def _is_hard_wrapped(lines: list[_Line]) -> bool:
 
 
 def clean_document(doc: RawDocument) -> CleanDocument:
+    if doc.kind == "markdown":
+        from qa.markdown_reader import clean_markdown  # a real parser, not the line rules below
+
+        clean = clean_markdown(doc)
+    else:
+        clean = _clean_lines(doc)
+    clean.offsets_in, clean.page_starts = doc.offsets_in, doc.page_starts
+    return clean
+
+
+def _clean_lines(doc: RawDocument) -> CleanDocument:
     lines = _split_lines(doc.text)
     wrapped = _is_hard_wrapped(lines)
 
     for ln in lines:
         if ln.kind == "blank":
             continue
-        if any(p.search(ln.text) for p in _BOILERPLATE) or wrapped and (any(p.match(ln.text) for p in _PDF_JUNK) or _URL.search(ln.text)):
+        if not _HAS_LETTER.search(ln.text):
+            ln.kind = "junk"  # a row of numbers or symbols is not prose (a 2,000-line table was 750 passages)
+        elif any(p.search(ln.text) for p in _BOILERPLATE) or wrapped and (any(p.match(ln.text) for p in _PDF_JUNK) or _URL.search(ln.text)):
             ln.kind = "junk"
 
     if wrapped:
@@ -253,7 +275,7 @@ def clean_document(doc: RawDocument) -> CleanDocument:
             glyph = ln.kind == "junk" and _BULLET_GLYPHS.match(ln.text) is not None
 
     title = lines[title_idx].text if title_idx < len(lines) and lines[title_idx].kind == "text" else doc.doc_id
-    title = short_title(title)
+    title = short_title(doc.title or title)
     paragraphs = _build_paragraphs(doc.text, lines, wrapped)
     _attribute_comments(paragraphs)
     return CleanDocument(doc.doc_id, doc.source, _squash(title), doc.text, doc.sha256, paragraphs)

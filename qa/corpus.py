@@ -132,7 +132,7 @@ def read_corpus(folder: Path, log: Callable[[str], None] = lambda _m: None) -> C
             continue
         if doc_id in seen:  # a.txt and a.md share a stem
             doc = RawDocument(f"{doc_id}{path.suffix.lower()}", doc.source, doc.text, doc.kind, doc.sha256,
-                              doc.offsets_in, doc.page_starts)
+                              doc.offsets_in, doc.page_starts, doc.title)
         seen.add(doc.doc_id)
         corpus.documents.append(doc)
     if total >= LARGE_INPUT_BYTES:

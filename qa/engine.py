@@ -98,6 +98,7 @@ class Engine:
                 SentenceRecord(
                     i, r["doc_id"], r["section"], r["text"], r["start"], r["end"],
                     r.get("author"), bool(r.get("byline", False)), bool(r.get("list_item", False)),
+                    bool(r.get("code", False)),
                 )
                 for i, r in enumerate(read_jsonl(generation / "sentences.jsonl"))
             ]
@@ -278,6 +279,7 @@ class Engine:
         return SourceDocument(
             doc_id=row["doc_id"], source=row["source"], title=row["title"], text=row["text"],
             segments=[Segment(**s) for s in row["segments"]], duplicates=row.get("duplicates", []),
+            offsets_in=row.get("offsets_in", "file"),
         )
 
     # --- helpers ---------------------------------------------------------
@@ -301,8 +303,18 @@ class Engine:
             n=n, doc_id=p.doc_id, source=doc["source"], title=doc["title"], section=s.section,
             text=doc["text"][p.start : p.end], start=p.start, end=p.end,
             quote=doc["text"][s.start : s.end], quote_start=s.start, quote_end=s.end,
-            score=round(pick.score, 4),
+            score=round(pick.score, 4), offsets_in=doc.get("offsets_in", "file"),
+            page=_page(doc.get("page_starts"), s.start),
         )
+
+
+def _page(page_starts: list[int] | None, offset: int) -> int | None:
+    """The 1-based PDF page holding ``offset``; None for formats without pages."""
+    if not page_starts:
+        return None
+    import bisect
+
+    return max(1, bisect.bisect_right(page_starts, offset))
 
 
 def _check_k(k: int) -> None:

@@ -32,7 +32,7 @@ from qa.query_encoder import ensure_query_encoder
 from qa.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
 
 # Bump when cleaning or chunking changes output, so cached vectors are not reused.
-PIPELINE_VERSION = 5  # 5: no footnote digits dropped, sentences cut at skipped page footers; 4: run-on list sentences split at semicolons; 3: split sentences keep their author
+PIPELINE_VERSION = 5  # 5: no footnote digits dropped, sentences cut at skipped page footers, Markdown parsed, wordless lines dropped; 4: run-on list sentences split at semicolons; 3: split sentences keep their author
 DOC_DUPLICATE_THRESHOLD = 0.8  # share of a document's 5-gram shingles found in another
 PASSAGE_DUPLICATE_THRESHOLD = 0.9
 
@@ -259,7 +259,7 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
             sentence_rows.append(
                 {"doc_id": doc.doc_id, "section": s.section, "text": s.text, "start": s.start,
                  "end": s.end, "author": s.author, "byline": s.byline,
-                 "list_item": s.list_item}
+                 "list_item": s.list_item, "code": s.code}
             )
         sent_parts.append(plan.sentence_vectors)
         kept_rows = []
@@ -288,7 +288,8 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
 
     write_jsonl(gen / "documents.jsonl", (
         {"doc_id": p.doc.doc_id, "source": p.doc.source, "title": p.doc.title, "text": p.doc.raw_text,
-         "segments": [s.model_dump() for s in p.doc.segments], "duplicates": entries[p.doc.doc_id].duplicates}
+         "segments": [s.model_dump() for s in p.doc.segments], "duplicates": entries[p.doc.doc_id].duplicates,
+         "offsets_in": p.doc.offsets_in, "page_starts": list(p.doc.page_starts)}
         for p in plans
     ))
     write_jsonl(gen / "chunks.jsonl", chunk_rows)

@@ -30,14 +30,7 @@ class RawDocument:
     offsets_in: str = "file"
     # PDF only: where each page starts in ``text`` (page n starts at page_starts[n - 1]).
     page_starts: tuple[int, ...] = ()
-
-    def page_at(self, offset: int) -> int | None:
-        """The 1-based PDF page holding ``offset``; None for other formats."""
-        if not self.page_starts:
-            return None
-        import bisect
-
-        return max(1, bisect.bisect_right(self.page_starts, offset))
+    title: str | None = None  # the title the format declares (HTML <h1>/<title>)
 
 
 def display_path(path: Path) -> str:
@@ -53,19 +46,52 @@ def decode_utf8(data: bytes, source: str) -> str:
     return decode_bytes(data, source)
 
 
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, one block element per line."""
+# Elements that start a new line; everything else (a, code, em, span...) is inline and
+# joins its sentence ("Use <code>json.dumps</code> to..." stays one line).
+_BLOCK_TAGS = frozenset(
+    ["address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
+)
+_DROPPED_TAGS = "script, style, noscript, template, svg, head, nav, footer, form"
+
+
+def html_title(tree) -> str | None:
+    """The page's first <h1>, else its <title>: what the page says it is about."""
+    for selector in ("h1", "title"):
+        node = tree.css_first(selector)
+        text = " ".join(node.text(deep=True).split()) if node is not None else ""
+        if text:
+            return text
+    return None
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    """Visible text of an HTML page, one block element per line, and the page's title."""
     from selectolax.lexbor import LexborHTMLParser  # lazy: only HTML corpora pay for it
 
     tree = LexborHTMLParser(html)
-    for node in tree.css("script, style, noscript, template, svg, head, nav, footer, form"):
+    title = html_title(tree)
+    for node in tree.css(_DROPPED_TAGS):
         node.decompose()
     root = tree.body or tree.root
     if root is None:
-        return ""
-    # separator="\n" keeps block structure so the cleaner sees lines as paragraphs.
-    text = root.text(separator="\n", strip=True)
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+        return "", title
+    parts: list[str] = []
+    stack = [(root, True)]
+    while stack:  # iterative: a deeply nested page must not hit the recursion limit
+        node, entering = stack.pop()
+        if node.tag == "-text":
+            parts.append(node.text_content or "")
+            continue
+        block = node.tag in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if entering:
+            if block:
+                stack.append((node, False))
+            children = list(node.iter(include_text=True))
+            stack.extend((child, True) for child in reversed(children))
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line), title
 
 
 def pdf_to_text(data: bytes, source: str) -> tuple[str, tuple[int, ...]]:
@@ -118,7 +144,7 @@ def load_file(path: Path, doc_id: str | None = None) -> RawDocument:
         text, pages = pdf_to_text(data, source)
         return RawDocument(doc_id, source, text, "pdf", sha, "extracted", pages)
     if suffix in (".html", ".htm"):
-        text = html_to_text(decode_bytes(data, source, declared_html_charset(data)))
-        return RawDocument(doc_id, source, text, "html", sha, "extracted")
+        text, title = html_to_text(decode_bytes(data, source, declared_html_charset(data)))
+        return RawDocument(doc_id, source, text, "html", sha, "extracted", title=title)
     kind = "markdown" if suffix == ".md" else "text"
     return RawDocument(doc_id, source, decode_bytes(data, source), kind, sha)

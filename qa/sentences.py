@@ -36,11 +36,17 @@ class Span:
     end: int
 
 
-def split_sentences(text: str) -> list[Span]:
-    """Sentence spans of ``text`` with surrounding whitespace trimmed."""
+def split_sentences(text: str, protected: list[tuple[int, int]] | None = None) -> list[Span]:
+    """Sentence spans of ``text`` with surrounding whitespace trimmed.
+
+    No sentence ends inside a ``protected`` range (inline code: "is `x?` set").
+    """
     spans: list[Span] = []
     start = 0
+    guard = sorted(protected or [])
     for match in _BOUNDARY.finditer(text):
+        if guard and _inside(guard, match.start()):
+            continue
         end = match.end()
         if not _NEXT_START.match(text, end):
             continue
@@ -58,6 +64,13 @@ def split_sentences(text: str) -> list[Span]:
         start = end
     _append(spans, text, start, len(text))
     return [part for span in spans for part in _clauses(text, span)]
+
+
+def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
+    import bisect
+
+    i = bisect.bisect_right(ranges, (pos, float("inf"))) - 1
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
 
 
 def _clauses(text: str, span: Span) -> list[Span]:
