@@ -45,6 +45,32 @@ PROSE = ("Tidal power turns the energy of the tides into electricity using barra
          "A barrage is a low dam built across an estuary. ")
 
 
+TEMPLATED = (
+    "Pool opening times\n\nThe municipal pool opens at {opens} on weekdays and closes after the last "
+    "evening session. An adult ticket costs {price} pounds and a child ticket costs less. Lanes are "
+    "reserved for club training on weekday evenings, and the learner pool is open to families at "
+    "weekends. Lockers take a coin that is returned at the end of the visit.\n"
+)
+
+CODE_MARKDOWN = """# Tidal model toolkit
+
+The `tidal.fit()` function fits a harmonic model to tide gauge readings. Is `fit?` a typo? No.
+
+```python
+import tidal
+model = tidal.fit(readings)  # uses 37 constituents. Why? Accuracy.
+print(model.predict("2030-01-01"))
+```
+
+- Use `tidal.load(path)` to read gauge files.
+- Use [the plotting guide](https://example.org/plot) for **charts**.
+
+```
+$ tidal fit --constituents 37 readings.csv
+```
+"""
+
+
 def write_odd_corpus(folder: Path, outside: Path, big: bool = False) -> dict[str, str]:
     """Write the odd files; returns {file name: expected outcome} ("read" or "skip")."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,4 +105,7 @@ def write_odd_corpus(folder: Path, outside: Path, big: bool = False) -> dict[str
     expect["linkdir"] = "skip"
     (folder / "link_inside.txt").symlink_to(folder / "utf16.txt")
     expect["link_inside.txt"] = "read"
+    for i in range(9):  # templated pages that differ only in their numbers: all are content
+        put(f"pool{i}.txt", TEMPLATED.format(opens=f"{6 + i}:00", price=f"{3 + i}.50").encode(), "read")
+    put("codebook.md", CODE_MARKDOWN.encode(), "read")
     return expect
