@@ -94,6 +94,9 @@ def ask(question, as_json, top_k, index_dir) -> None:
     except QAError as exc:
         _fail(exc)
     failures = 0
+    # A line that is not UTF-8 becomes that line's JSON error, not a traceback for the batch.
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="surrogateescape")
     for line in sys.stdin:  # batch: one JSON object per input line, errors included
         if not line.strip():
             continue
@@ -101,7 +104,8 @@ def ask(question, as_json, top_k, index_dir) -> None:
             _emit_json(engine.ask(line.rstrip("\n"), top_k).model_dump())
         except QAError as exc:
             failures += 1
-            _emit_json({"question": line.rstrip("\n"), "error": {"type": type(exc).__name__, "message": str(exc)}})
+            shown = line.rstrip("\n").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            _emit_json({"question": shown, "error": {"type": type(exc).__name__, "message": str(exc)}})
         sys.stdout.flush()
     if failures:
         sys.exit(1)

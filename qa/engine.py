@@ -8,6 +8,7 @@ command that fails validation never pays for it.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -62,6 +63,9 @@ class Passage:
     sent_ids: tuple[int, ...]
 
 
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
 def validate_question(question: object, settings: Settings) -> str:
     if not isinstance(question, str):
         raise InvalidQuestionError(f"question must be text. Currently, question is {type(question).__name__}")
@@ -74,6 +78,20 @@ def validate_question(question: object, settings: Settings) -> str:
         raise InvalidQuestionError(
             f"question is {len(cleaned)} characters long; the limit is {settings.max_question_chars}. "
             "Shorten it, or raise QA_MAX_QUESTION_CHARS."
+        )
+    # Bytes that were not UTF-8 arrive as lone surrogates (argv, stdin, a JSON "\udce9").
+    bad = next((i for i, ch in enumerate(cleaned) if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:
+        code = ord(cleaned[bad])
+        what = f"byte 0x{code - 0xDC00:02x}" if code >= 0xDC80 else f"U+{code:04X}"
+        raise InvalidQuestionError(
+            f"question is not valid UTF-8 ({what} at position {bad}): the terminal or input file uses "
+            "another encoding. Retype the question, or convert the input to UTF-8 (e.g. with iconv)."
+        )
+    if not _HAS_LETTER.search(cleaned):
+        raise InvalidQuestionError(
+            f"question {cleaned[:40]!r} has no words to look for. Ask in words, e.g. qa ask \"What does the "
+            "report recommend?\""
         )
     return cleaned
 

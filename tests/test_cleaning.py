@@ -146,3 +146,11 @@ def test_a_bullet_glyph_on_its_own_line_marks_a_list_item():
     pulse = _clean("003_56a6725d5cdb8bb7.txt")
     assert next(p for p in pulse.paragraphs if p.text == "Greater Manchester").list_item
     assert not next(p for p in pulse.paragraphs if "likely candidates" in p.text).list_item
+
+
+def test_a_table_of_numbers_is_not_prose():
+    rows = "\n".join(f"{i}\t{i * 3.5:.1f}\t{i * 7 % 13}\t{2000 + i % 20}" for i in range(2000))
+    raw = RawDocument("t", "t.txt", "Quarterly figures\n\nThe table below lists every reading.\n\n" + rows + "\n",
+                      "text", "0")
+    doc = clean_document(raw)
+    assert [p.text for p in doc.paragraphs] == ["Quarterly figures", "The table below lists every reading."]

@@ -109,3 +109,20 @@ def test_index_up_to_date_json(seed_settings, seed_index):
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["up_to_date"] is True and report["embedded_passages"] == 0
+
+
+def test_a_question_with_non_utf8_bytes_is_a_clean_error(index_args):
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", *index_args, b"caf\xe9 prices?"],
+                         capture_output=True, cwd=ROOT, timeout=300)
+    err = out.stderr.decode("utf-8", "replace")
+    assert out.returncode == 2 and "Traceback" not in err
+    assert "not valid UTF-8 (byte 0xe9 at position 3)" in err
+    batch = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--json", *index_args],
+                           input=b"caf\xe9?\n", capture_output=True, cwd=ROOT, timeout=300)
+    assert "Traceback" not in batch.stderr.decode("utf-8", "replace")
+    assert "not valid UTF-8" in json.loads(batch.stdout)["error"]["message"]
+
+
+def test_a_question_without_words_is_rejected(index_args):
+    out = qa("ask", *index_args, "???")
+    assert out.returncode == 2 and "has no words" in out.stderr and out.stdout == ""
