@@ -9,7 +9,7 @@ text page numbers and footnote lines.  What is kept but labelled: reader comment
 
 Faithful text: whole lines are dropped, never characters inside a line, so a
 paragraph's text is its source span with whitespace squashed ("base64", "utf8"
-and "s2 = s1" stay as written).  A glued footnote marker ("dashboard4") is part
+and "s2 = s1" stay as written).  A glued footnote marker ("report4") is part
 of the quote and stays in the answer too.
 """
 
@@ -19,6 +19,7 @@ import re
 from array import array
 from dataclasses import dataclass, field
 
+from qa.boilerplate import line_key
 from qa.loaders import RawDocument
 from qa.models import Section, Segment
 from qa.sentences import Span, split_sentences
@@ -35,11 +36,11 @@ _BOILERPLATE = [
         r"^(add|post|leave) (your|a) comment\.?$",
         r"^have your say\.?$",
         r"^you must (sign|log) in to (make|post|leave) a comment",
-        r"^please remember that the submission of any material",
-        r"^links may be included in your comments",
-        r"^unsuitable or offensive\? report this comment$",
+        r"\b(is|are) governed by (our|the site's) (terms|community|house)",  # comment-form small print
+        r"\bhtml is not (allowed|permitted)\b",
+        r"\breport this (comment|post|reply)$",
         r"^[•·*-]?\s*(comment|share|tweet|email|print)\s*$",
-        r"^this site is intended for health professionals only$",
+        r"^this (web)?site is (intended|only) for\b",  # audience notices
         r"^(sign in|log in|register|subscribe)( now)?\.?$",
         r"^(skip to (main )?content|back to top|advertisement)$",
         r"\bmore\s*>\s*$",
@@ -126,6 +127,9 @@ class CleanDocument:
     paragraphs: list[Paragraph] = field(default_factory=list)
     offsets_in: str = "file"  # "extracted" for HTML and PDF (see qa/loaders.py)
     page_starts: tuple[int, ...] = ()
+    # Corpus-learned boilerplate lines dropped here: other files decide them, so they are
+    # part of this document's cache key.
+    learned_boilerplate: tuple[str, ...] = ()
 
     @property
     def segments(self) -> list[Segment]:
@@ -218,26 +222,31 @@ def _is_hard_wrapped(lines: list[_Line]) -> bool:
     return wrapped / len(texts) >= 0.1
 
 
-def clean_document(doc: RawDocument) -> CleanDocument:
+def clean_document(doc: RawDocument, boilerplate: frozenset[str] = frozenset()) -> CleanDocument:
+    """``boilerplate``: line keys the corpus repeats on many pages (qa/boilerplate.py)."""
     if doc.kind == "markdown":
         from qa.markdown_reader import clean_markdown  # a real parser, not the line rules below
 
         clean = clean_markdown(doc)
     else:
-        clean = _clean_lines(doc)
+        clean = _clean_lines(doc, boilerplate)
     clean.offsets_in, clean.page_starts = doc.offsets_in, doc.page_starts
     return clean
 
 
-def _clean_lines(doc: RawDocument) -> CleanDocument:
+def _clean_lines(doc: RawDocument, boilerplate: frozenset[str]) -> CleanDocument:
     lines = _split_lines(doc.text)
     wrapped = _is_hard_wrapped(lines)
+    learned: list[str] = []
 
     for ln in lines:
         if ln.kind == "blank":
             continue
         if not _HAS_LETTER.search(ln.text):
             ln.kind = "junk"  # a row of numbers or symbols is not prose (a 2,000-line table was 750 passages)
+        elif boilerplate and (key := line_key(ln.text)) in boilerplate:
+            ln.kind = "junk"
+            learned.append(key)
         elif any(p.search(ln.text) for p in _BOILERPLATE) or wrapped and (any(p.match(ln.text) for p in _PDF_JUNK) or _URL.search(ln.text)):
             ln.kind = "junk"
 
@@ -278,7 +287,9 @@ def _clean_lines(doc: RawDocument) -> CleanDocument:
     title = short_title(doc.title or title)
     paragraphs = _build_paragraphs(doc.text, lines, wrapped)
     _attribute_comments(paragraphs)
-    return CleanDocument(doc.doc_id, doc.source, _squash(title), doc.text, doc.sha256, paragraphs)
+    clean = CleanDocument(doc.doc_id, doc.source, _squash(title), doc.text, doc.sha256, paragraphs)
+    clean.learned_boilerplate = tuple(sorted(set(learned)))
+    return clean
 
 
 def _drop_pdf_footnotes(lines: list[_Line]) -> None:
@@ -299,8 +310,8 @@ def _find_title(lines: list[_Line], first_para: int, wrapped: bool) -> int:
     return before[0] if wrapped else before[-1]
 
 
-# A pull quote's attribution: a name, a comma, then a role ("Jane Tomkinson, Chief
-# Executive, Liverpool Heart and Chest NHS Foundation Trust").
+# A pull quote's attribution: a name, a comma, then a role ("Jane Doe, Chief
+# Executive, Riverside Community Health Trust").
 _ATTRIBUTION = re.compile(r"^[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,4}, (?:\w+ ){0,3}?"
                           r"(?:chief|director|secretary|lead|officer|chair|manager|head|president|"
                           r"minister|mp|professor|adviser|advisor|editor|founder|partner|consultant|gp)\b", re.I)

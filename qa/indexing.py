@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer_types import find_people
+from qa.boilerplate import repeated_lines
 from qa.chunking import Chunk, Chunker, embedding_text
 from qa.cleaning import CleanDocument, Sentence, clean_document
 from qa.config import Settings
@@ -70,6 +71,7 @@ def _cache_key(settings: Settings, doc: CleanDocument, with_sentences: bool) -> 
     parts = [
         FORMAT_VERSION, PIPELINE_VERSION, settings.model, settings.encoding,
         settings.chunk_tokens, settings.chunk_overlap, with_sentences, doc.doc_id, doc.sha256,
+        *doc.learned_boilerplate,
     ]
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
@@ -104,7 +106,8 @@ def build_index(
     else:
         raw = documents
     say(f"cleaning {len(raw)} documents")
-    cleaned = [clean_document(d) for d in raw]
+    boilerplate = repeated_lines(raw)
+    cleaned = [clean_document(d, boilerplate) for d in raw]
 
     dup = find_duplicates({d.doc_id: d.body_text() for d in cleaned}, DOC_DUPLICATE_THRESHOLD)
     dropped = {d.dropped: d for d in dup}

@@ -154,3 +154,21 @@ def test_a_table_of_numbers_is_not_prose():
                       "text", "0")
     doc = clean_document(raw)
     assert [p.text for p in doc.paragraphs] == ["Quarterly figures", "The table below lists every reading."]
+
+
+def test_lines_many_pages_repeat_are_learned_as_boilerplate():
+    from qa.boilerplate import repeated_lines
+
+    banner = "Members area: renew your annual pass online"
+    pages = [
+        RawDocument(f"p{i}", f"p{i}.html", f"{banner}\nGarden note {i}\n\nThe rose bed number {i} was replanted "
+                    f"with {i + 3} new shrubs this spring, after the frost killed the old ones.\n", "html", str(i))
+        for i in range(5)
+    ]
+    learned = repeated_lines(pages)
+    assert learned == {banner.lower()}
+    doc = clean_document(pages[0], learned)
+    assert banner not in _kept_text(doc) and "The rose bed number 0 was replanted" in _kept_text(doc)
+    assert doc.learned_boilerplate == (banner.lower(),)
+    # Two pages are not a site's furniture: nothing is learned from them.
+    assert repeated_lines(pages[:2]) == frozenset()
