@@ -34,8 +34,9 @@ def test_ask_json_is_the_answer_contract(index_args):
     assert data["citations"], data
     assert set(data["citations"][0]) == {
         "n", "doc_id", "source", "title", "section", "text", "start", "end",
-        "quote", "quote_start", "quote_end", "score",
+        "quote", "quote_start", "quote_end", "score", "offsets_in", "page",
     }
+    assert (data["citations"][0]["offsets_in"], data["citations"][0]["page"]) == ("file", None)  # .txt seeds
 
 
 def test_ask_human_output_lists_sources(index_args):
