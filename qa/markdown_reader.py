@@ -48,8 +48,8 @@ class _Builder:
                     self.offsets.append(min(self.cursor, end - 1))
                 continue
             pos = raw.find(ch, self.cursor, end)
-            if pos < 0:  # an entity decoded to another character ("&amp;" -> "&")
-                continue
+            if pos < 0:  # an entity decoded to another character ("&copy;" -> "©"): kept, at the entity
+                pos = min(self.cursor, end - 1)
             self.chars.append(ch)
             self.offsets.append(pos)
             self.cursor = pos + 1
@@ -123,6 +123,9 @@ def clean_markdown(doc: RawDocument) -> CleanDocument:
             if heading and title is None:
                 title = para.text
             paragraphs.append(para)
+        elif tok.type == "html_block" and tok.map:
+            # Raw HTML in a README (a centred <h1>, a <p> of badges): its text, never its tags.
+            paragraphs.extend(_html_block(raw, lines[tok.map[0]], min(len(raw), lines[tok.map[1]] - 1), group))
         elif tok.type in ("fence", "code_block") and tok.map:
             para = _code(raw, lines[tok.map[0]], min(len(raw), lines[tok.map[1]] - 1), tok.content, group)
             if para is not None:
@@ -159,6 +162,32 @@ def _put_inline(b: _Builder, children) -> None:
             pos = raw.find(child.content, b.cursor, end)
             if pos >= 0:
                 b.cursor = pos + len(child.content)
+
+
+_TAG_OR_TEXT = re.compile(r"<!--.*?-->|<[^>]*>|[^<]+", re.S)
+
+
+_BLOCK_TAG = re.compile(r"</?(p|div|h[1-6]|li|ul|ol|br|hr|tr|td|th|table|section|header|footer|details|"
+                        r"summary|blockquote|pre)\b", re.I)
+
+
+def _html_block(raw: str, start: int, end: int, group: int) -> list[Paragraph]:
+    import html
+
+    out: list[Paragraph] = []
+    b = _Builder(raw, start, end)
+    for m in _TAG_OR_TEXT.finditer(raw, start, end):
+        piece = m.group()
+        if not piece.startswith("<"):
+            b.cursor = m.start()  # text between tags is matched only inside itself
+            b.put(html.unescape(piece))
+        elif _BLOCK_TAG.match(piece):  # a block element ends a paragraph
+            para = b.paragraph(group, False)
+            if para is not None:
+                out.append(para)
+            b = _Builder(raw, m.end(), end)
+    para = b.paragraph(group, False)
+    return out + ([para] if para is not None else [])
 
 
 def _code(raw: str, start: int, end: int, content: str, group: int) -> Paragraph | None:

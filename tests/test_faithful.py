@@ -58,3 +58,31 @@ def test_digits_after_letters_are_kept():
     text = " ".join(s.text for s in doc.sentences())
     for word in ("base64", "utf8", "s2 = s1", "Python3"):
         assert word in text
+
+
+_MD_PIECES = st.sampled_from([
+    "# ", "## ", "\n", "\n\n", "- ", "1. ", "> ", "**", "*", "_", "`", "```\n", "    ", "[", "](http://x.org/a)",
+    "![alt](i.png)", "<b>", "</b>", "<p>", "&amp;", "&copy;", "\\*", "|", "---", "base64", "utf8", "s2 = s1",
+    "word", "Word", "The", "answer", "is", "here", ".", "?", "!", ",", " ", " ", " ", "2017", "x?",
+])
+
+
+def _is_subsequence(small: str, big: str) -> bool:
+    it = iter(big)
+    return all(any(c == b for b in it) for c in small)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_MD_PIECES, max_size=80).map("".join))
+def test_markdown_sentences_are_rendered_slices_of_the_file(raw):
+    # A Markdown quote is the file's text (markup included); the sentence is it rendered:
+    # every character of the sentence is the quote's, in order (only markup is left out),
+    # and every word of the quote outside markup is whole in the sentence.
+    doc = clean_document(RawDocument("doc", "doc.md", raw, "markdown", "0"))
+    for s in doc.sentences():
+        assert 0 <= s.start < s.end <= len(raw)
+        quote = raw[s.start : s.end]
+        assert _is_subsequence(squash(s.text).replace("©", ""), squash(quote)), (s.text, quote)
+        for word in ("base64", "utf8", "s2", "s1", "2017"):
+            assert quote.count(word) <= s.text.count(word) or "`" in quote or "](" in quote or "<" in quote, \
+                (word, s.text, quote)

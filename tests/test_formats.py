@@ -146,3 +146,16 @@ def test_pdf_offsets_index_the_extracted_text_with_the_page(engine):
     for c in cites:
         assert c.offsets_in == "extracted"
         assert c.page == (2 if "Fresnel" in c.quote else 1)
+
+
+def test_md_raw_html_gives_its_text_not_its_tags(tmp_path):
+    path = tmp_path / "readme.md"
+    path.write_text('<h1 align="center">Quillpad</h1>\n<p align="center">A notes app &copy; the authors.</p>\n\n'
+                    "Quillpad syncs notes between devices.\n", encoding="utf-8")
+    doc = clean_document(load_file(path))
+    texts = [s.text for s in doc.sentences()]
+    assert texts == ["Quillpad", "A notes app © the authors.", "Quillpad syncs notes between devices."]
+    assert doc.title == "Quillpad"
+    raw = path.read_text(encoding="utf-8")
+    for s in doc.sentences():
+        assert "<" not in s.text and raw[s.start : s.end].startswith(s.text[:3])
