@@ -86,3 +86,25 @@ def test_markdown_sentences_are_rendered_slices_of_the_file(raw):
         for word in ("base64", "utf8", "s2", "s1", "2017"):
             assert quote.count(word) <= s.text.count(word) or "`" in quote or "](" in quote or "<" in quote, \
                 (word, s.text, quote)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, min_size=1, max_size=120).map(" ".join), st.data())
+def test_rendered_answers_quote_their_source_slices(raw, data):
+    # The answer text is built from picked sentences (qa/answer.py render): each part before
+    # a [n] marker is its sentence's source slice, whitespace squashed, quotes for comments.
+    from qa.answer import PassageRef, Pick, SentenceRecord, render
+
+    doc = clean_document(RawDocument("doc", "doc.txt", raw, "text", "0"))
+    sentences = doc.sentences()
+    if not sentences:
+        return
+    chosen = data.draw(st.lists(st.sampled_from(sentences), min_size=1, max_size=3))
+    picks = [Pick(SentenceRecord(i, "doc", s.section, s.text, s.start, s.end, s.author, s.byline, s.list_item),
+                  PassageRef(0, 0, 1.0, 1.0, tuple(range(len(chosen)))), 1.0) for i, s in enumerate(chosen)]
+    parts = re.findall(r"(.*?) \[(\d+)\](?: |$)", render(picks))
+    assert [int(n) for _, n in parts] == list(range(1, len(picks) + 1))
+    for (text, _n), pick in zip(parts, picks, strict=True):
+        s = pick.sentence
+        said = re.search(r"“(.*)”$", text).group(1) if s.section == "comments" or s.author else text
+        assert squash(said) == squash(raw[s.start : s.end]), (said, raw[s.start : s.end])
