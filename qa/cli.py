@@ -119,7 +119,8 @@ def _print_answer(answer) -> None:
     click.echo("\nSources:")
     for c in answer.citations:
         label = "  (reader comment)" if c.section == "comments" else ""
-        click.echo(f" [{c.n}] {c.title} - {c.source}:{c.quote_start}-{c.quote_end}{label}")
+        page = f", page {c.page}" if c.page is not None else ""
+        click.echo(f" [{c.n}] {c.title} - {c.source}:{c.quote_start}-{c.quote_end}{page}{label}")
         snippet = " ".join(c.quote.split())
         if len(snippet) > 160:
             snippet = snippet[:157] + "..."

@@ -140,12 +140,16 @@ def test_html_offsets_index_the_extracted_text(engine):
     assert "the function flow_rate() in the model estimates." in served.text
 
 
-def test_pdf_offsets_index_the_extracted_text_with_the_page(engine):
-    _, cites, served = _cited(engine, "What does the Fresnel lens do?", "lighthouse")
+def test_pdf_offsets_index_the_extracted_text_with_the_page(engine, capsys):
+    from qa.cli import _print_answer
+
+    answer, cites, served = _cited(engine, "What does the Fresnel lens do?", "lighthouse")
     assert served.offsets_in == "extracted"
     for c in cites:
         assert c.offsets_in == "extracted"
         assert c.page == (2 if "Fresnel" in c.quote else 1)
+    _print_answer(answer)  # the command line names the page too
+    assert f"lighthouse.pdf:{cites[0].quote_start}-{cites[0].quote_end}, page {cites[0].page}" in capsys.readouterr().out
 
 
 def test_md_raw_html_gives_its_text_not_its_tags(tmp_path):
