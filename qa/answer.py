@@ -133,6 +133,7 @@ class SentenceRecord:
     author: str | None = None
     byline: bool = False
     list_item: bool = False
+    code: bool = False  # a code block: found by search, never quoted as an answer sentence
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ class ExtractiveAnswerer:
                     passage_terms |= sentence_terms(sid)
             for sid, c in zip(ids, cos.tolist(), strict=True):
                 rec = sentences(sid)
-                if rec.byline and not asks_who:
+                if rec.code or (rec.byline and not asks_who):
                     continue  # "Name 01/03/2017 at 18:21" only says who wrote what follows
                 terms = sentence_terms(sid)
                 on_subject = True
@@ -330,7 +331,7 @@ def _with_list(pick: Pick, sentences: Callable[[int], SentenceRecord], budget: i
     prev = rec
     for sid in pick.passage.sent_ids[pick.passage.sent_ids.index(rec.sid) + 1 :]:
         item = sentences(sid)
-        if item.doc_id != rec.doc_id or item.section != rec.section or item.byline:
+        if item.doc_id != rec.doc_id or item.section != rec.section or item.byline or item.code:
             break
         if item.start - prev.end > _LIST_GAP:
             break  # something was dropped in between (a page break's footnotes): not one quote

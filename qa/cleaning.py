@@ -3,20 +3,26 @@
 Every character of a cleaned paragraph maps back to a character of the source
 file (``Paragraph.offsets``), so any span of clean text can be cited as an exact
 span of the original.  What is dropped: cookie and browser notices, share/comment
-widgets, site navigation after the article, calendars, PDF page numbers, footnote
-lines and glued footnote markers ("dashboard4").  What is kept but labelled:
-reader comments (section "comments").
+widgets, site navigation after the article, calendars, and in hard-wrapped (PDF-like)
+text page numbers and footnote lines.  What is kept but labelled: reader comments
+(section "comments").
+
+Faithful text: whole lines are dropped, never characters inside a line, so a
+paragraph's text is its source span with whitespace squashed ("base64", "utf8"
+and "s2 = s1" stay as written).  A glued footnote marker ("report4") is part
+of the quote and stays in the answer too.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from array import array
 from dataclasses import dataclass, field
 
+from qa.boilerplate import line_key
 from qa.loaders import RawDocument
 from qa.models import Section, Segment
-from qa.sentences import split_sentences
+from qa.sentences import Span, split_sentences
 
 # Lines that are boilerplate wherever they appear (matched against the stripped line).
 _BOILERPLATE = [
@@ -30,11 +36,11 @@ _BOILERPLATE = [
         r"^(add|post|leave) (your|a) comment\.?$",
         r"^have your say\.?$",
         r"^you must (sign|log) in to (make|post|leave) a comment",
-        r"^please remember that the submission of any material",
-        r"^links may be included in your comments",
-        r"^unsuitable or offensive\? report this comment$",
+        r"\b(is|are) governed by (our|the site's) (terms|community|house)",  # comment-form small print
+        r"\bhtml is not (allowed|permitted)\b",
+        r"\breport this (comment|post|reply)$",
         r"^[•·*-]?\s*(comment|share|tweet|email|print)\s*$",
-        r"^this site is intended for health professionals only$",
+        r"^this (web)?site is (intended|only) for\b",  # audience notices
         r"^(sign in|log in|register|subscribe)( now)?\.?$",
         r"^(skip to (main )?content|back to top|advertisement)$",
         r"\bmore\s*>\s*$",
@@ -70,11 +76,9 @@ _PDF_JUNK = [
         )
     ),
 ]
-# A footnote number glued to the word or punctuation before it: "dashboard4 for",
-# "improvement.5", "needed”.9", "health”15".  Not "Covid-19", "£2.4", "2017/18".
-_FOOTNOTE_MARK = re.compile(
-    r"(?:(?<=[a-z%])|(?<=[a-z)”’\"][.,;:])|(?<=[)”’])|(?<=\b\d{4}[.,]))\d{1,2}(?=[\s.,;:)]|$)"
-)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+# A title longer than this is not a title (a one-line file's whole text): cut at a word.
+MAX_TITLE_CHARS = 120
 
 
 @dataclass
@@ -82,11 +86,19 @@ class Paragraph:
     section: Section
     group: int  # chunks never cross groups (one reader comment is one group)
     text: str
-    offsets: list[int]  # offsets[i] = index in the source text of text[i]
+    # offsets[i] = index in the source text of text[i]; a C int array, not a list of
+    # Python ints, so a 20 MB file's offsets take 80 MB rather than a gigabyte.
+    offsets: array
     list_item: bool = False
     author: str | None = None  # a reader comment's author, when the page names one
     # The "Name  01/03/2017 at 18:21" line, or a quote's "Name, Role": says who, nothing more.
     byline: bool = False
+    # Indexes in ``text`` where dropped lines were skipped (a PDF page's footer between the
+    # halves of a wrapped sentence): a sentence is cut there, so its source span holds
+    # exactly its text and never the footnotes in between.
+    gaps: list[int] = field(default_factory=list)
+    code: bool = False  # a code block (Markdown): verbatim, one unit, never quoted as prose
+    protected: list[tuple[int, int]] = field(default_factory=list)  # inline code: no sentence ends inside
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets[start], self.offsets[end - 1] + 1
@@ -102,6 +114,7 @@ class Sentence:
     author: str | None = None
     byline: bool = False
     list_item: bool = False  # a bullet point: what a sentence ending in ":" goes on to list
+    code: bool = False  # a code block: indexed for search, never an answer sentence
 
 
 @dataclass
@@ -112,6 +125,11 @@ class CleanDocument:
     raw_text: str
     sha256: str
     paragraphs: list[Paragraph] = field(default_factory=list)
+    offsets_in: str = "file"  # "extracted" for HTML and PDF (see qa/loaders.py)
+    page_starts: tuple[int, ...] = ()
+    # Corpus-learned boilerplate lines dropped here: other files decide them, so they are
+    # part of this document's cache key.
+    learned_boilerplate: tuple[str, ...] = ()
 
     @property
     def segments(self) -> list[Segment]:
@@ -123,7 +141,10 @@ class CleanDocument:
     def sentences(self) -> list[Sentence]:
         out: list[Sentence] = []
         for p in self.paragraphs:
-            for span in split_sentences(p.text):
+            if p.code:
+                out.append(Sentence(p.section, p.group, p.text, p.offsets[0], p.offsets[-1] + 1, code=True))
+                continue
+            for span in _cut_at_gaps(split_sentences(p.text, p.protected), p.gaps, p.text):
                 start, end = p.raw_span(span.start, span.end)
                 out.append(
                     Sentence(
@@ -135,6 +156,27 @@ class CleanDocument:
 
     def body_text(self) -> str:
         return " ".join(p.text for p in self.paragraphs if p.section == "body")
+
+
+def _cut_at_gaps(spans: list[Span], gaps: list[int], text: str) -> list[Span]:
+    if not gaps:
+        return spans
+    out = []
+    for span in spans:
+        start = span.start
+        for gap in (g for g in gaps if span.start < g < span.end):
+            out.extend(_trimmed(text, start, gap))
+            start = gap
+        out.extend(_trimmed(text, start, span.end))
+    return out
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Span]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [Span(start, end)] if end > start else []
 
 
 @dataclass
@@ -180,14 +222,32 @@ def _is_hard_wrapped(lines: list[_Line]) -> bool:
     return wrapped / len(texts) >= 0.1
 
 
-def clean_document(doc: RawDocument) -> CleanDocument:
+def clean_document(doc: RawDocument, boilerplate: frozenset[str] = frozenset()) -> CleanDocument:
+    """``boilerplate``: line keys the corpus repeats on many pages (qa/boilerplate.py)."""
+    if doc.kind == "markdown":
+        from qa.markdown_reader import clean_markdown  # a real parser, not the line rules below
+
+        clean = clean_markdown(doc)
+    else:
+        clean = _clean_lines(doc, boilerplate)
+    clean.offsets_in, clean.page_starts = doc.offsets_in, doc.page_starts
+    return clean
+
+
+def _clean_lines(doc: RawDocument, boilerplate: frozenset[str]) -> CleanDocument:
     lines = _split_lines(doc.text)
     wrapped = _is_hard_wrapped(lines)
+    learned: list[str] = []
 
     for ln in lines:
         if ln.kind == "blank":
             continue
-        if any(p.search(ln.text) for p in _BOILERPLATE) or wrapped and (any(p.match(ln.text) for p in _PDF_JUNK) or _URL.search(ln.text)):
+        if not _HAS_LETTER.search(ln.text):
+            ln.kind = "junk"  # a row of numbers or symbols is not prose (a 2,000-line table was 750 passages)
+        elif boilerplate and (key := line_key(ln.text)) in boilerplate:
+            ln.kind = "junk"
+            learned.append(key)
+        elif any(p.search(ln.text) for p in _BOILERPLATE) or wrapped and (any(p.match(ln.text) for p in _PDF_JUNK) or _URL.search(ln.text)):
             ln.kind = "junk"
 
     if wrapped:
@@ -224,9 +284,12 @@ def clean_document(doc: RawDocument) -> CleanDocument:
             glyph = ln.kind == "junk" and _BULLET_GLYPHS.match(ln.text) is not None
 
     title = lines[title_idx].text if title_idx < len(lines) and lines[title_idx].kind == "text" else doc.doc_id
+    title = short_title(doc.title or title)
     paragraphs = _build_paragraphs(doc.text, lines, wrapped)
     _attribute_comments(paragraphs)
-    return CleanDocument(doc.doc_id, doc.source, _squash(title), doc.text, doc.sha256, paragraphs)
+    clean = CleanDocument(doc.doc_id, doc.source, _squash(title), doc.text, doc.sha256, paragraphs)
+    clean.learned_boilerplate = tuple(sorted(set(learned)))
+    return clean
 
 
 def _drop_pdf_footnotes(lines: list[_Line]) -> None:
@@ -247,8 +310,8 @@ def _find_title(lines: list[_Line], first_para: int, wrapped: bool) -> int:
     return before[0] if wrapped else before[-1]
 
 
-# A pull quote's attribution: a name, a comma, then a role ("Jane Tomkinson, Chief
-# Executive, Liverpool Heart and Chest NHS Foundation Trust").
+# A pull quote's attribution: a name, a comma, then a role ("Jane Doe, Chief
+# Executive, Riverside Community Health Trust").
 _ATTRIBUTION = re.compile(r"^[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,4}, (?:\w+ ){0,3}?"
                           r"(?:chief|director|secretary|lead|officer|chair|manager|head|president|"
                           r"minister|mp|professor|adviser|advisor|editor|founder|partner|consultant|gp)\b", re.I)
@@ -351,43 +414,37 @@ def _continues(raw: str, prev: _Line, ln: _Line, wrapped: bool) -> bool:
     return wrapped and len(prev.text) >= 60 and adjacent
 
 
+# Runs of kept characters: whitespace and private-use code points (icon-font bullets
+# scraped from a page, "\uf0d8") become single spaces.
+KEPT_RUN = re.compile("[^\\s\ue000-\uf8ff\U000f0000-\U0010ffff]+")
+
+
 def _join(raw: str, group: list[_Line]) -> Paragraph | None:
-    chars: list[str] = []
-    offsets: list[int] = []
+    # Whole runs, not characters, are copied: linear and fast on a multi-megabyte line.
+    parts: list[str] = []
+    offsets = array("i")
+    gaps: list[int] = []
     for k, ln in enumerate(group):
-        if k:
-            prev = group[k - 1]
-            if not (prev.text.endswith("-") and ln.text[:1].islower()):
-                chars.append(" ")
-                offsets.append(prev.end)  # the line break itself
-        for i in range(ln.start, ln.end):
-            ch = raw[i]
-            # Private-use code points are icon-font bullets scraped from a page ("\uf0d8").
-            if ch.isspace() or unicodedata.category(ch) == "Co":
-                if chars and chars[-1] == " ":
-                    continue
-                ch = " "
-            chars.append(ch)
-            offsets.append(i)
-    text = "".join(chars)
-    keep = [True] * len(text)
-    for m in _FOOTNOTE_MARK.finditer(text):
-        for i in range(m.start(), m.end()):
-            keep[i] = False
-    chars2, offs2 = [], []
-    for ch, off, k in zip(text, offsets, keep, strict=True):
-        if k and not (ch == " " and (not chars2 or chars2[-1] == " ")):
-            chars2.append(ch)
-            offs2.append(off)
-    while chars2 and chars2[-1] == " ":
-        chars2.pop()
-        offs2.pop()
-    if not chars2:
+        first_run = True
+        between = raw[group[k - 1].end : ln.start] if k else ""
+        if between and not between.isspace():
+            gaps.append(len(offsets))
+        for m in KEPT_RUN.finditer(raw, ln.start, ln.end):
+            if parts:
+                glued = first_run and k and group[k - 1].text.endswith("-") and ln.text[:1].islower()
+                if not glued:  # "well-\nknown" joins without a space
+                    parts.append(" ")
+                    offsets.append(m.start() - 1 if not first_run else group[k - 1].end)
+            parts.append(m.group())
+            offsets.extend(range(m.start(), m.end()))
+            first_run = False
+    if not parts:
         return None
+    text = "".join(parts)
     first = group[0]
     return Paragraph(
-        first.section, first.group, "".join(chars2), offs2, list_item=first.bullet,
-        author=first.speaker, byline=first.attribution,
+        first.section, first.group, text, offsets, list_item=first.bullet,
+        author=first.speaker, byline=first.attribution, gaps=gaps,
     )
 
 
@@ -412,6 +469,15 @@ def _attribute_comments(paragraphs: list[Paragraph]) -> None:
             current = (p.group, name)
             p.byline = name is not None
         p.author = current[1]
+
+
+def short_title(text: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """``text`` squashed, and cut at a word boundary (with "…") when over ``limit`` characters."""
+    text = _squash(text[: limit * 4])  # bounded work on a multi-megabyte line
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
 
 
 def _squash(text: str) -> str:

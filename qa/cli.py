@@ -42,13 +42,14 @@ def main() -> None:
 @click.option("--rebuild", is_flag=True, help="re-embed everything, ignoring cached vectors")
 @click.option("--json", "as_json", is_flag=True, help="print the build report as JSON")
 @click.option("--quiet", "-q", is_flag=True, help="no progress output")
-def index(seeds_dir, index_dir, rebuild, as_json, quiet) -> None:
+@click.option("--strict", is_flag=True, help="stop (index unchanged) if any file cannot be read, instead of skipping it")
+def index(seeds_dir, index_dir, rebuild, as_json, quiet, strict) -> None:
     """Build or update the index (only new or changed files are embedded)."""
     from qa.indexing import build_index
 
     settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir)
     try:
-        report = build_index(settings, progress=not quiet, rebuild=rebuild)
+        report = build_index(settings, progress=not quiet, rebuild=rebuild, strict=strict)
     except QAError as exc:
         _fail(exc)
     if as_json:
@@ -62,6 +63,8 @@ def index(seeds_dir, index_dir, rebuild, as_json, quiet) -> None:
     )
     for d in report.duplicates:
         click.echo(f"  skipped {d['dropped_source']}: {d['reason']}")
+    if report.skipped:
+        click.echo(f"  {len(report.skipped)} unreadable file(s) skipped (listed above)")
 
 
 def _load_engine(index_dir):
@@ -91,6 +94,9 @@ def ask(question, as_json, top_k, index_dir) -> None:
     except QAError as exc:
         _fail(exc)
     failures = 0
+    # A line that is not UTF-8 becomes that line's JSON error, not a traceback for the batch.
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="surrogateescape")
     for line in sys.stdin:  # batch: one JSON object per input line, errors included
         if not line.strip():
             continue
@@ -98,7 +104,8 @@ def ask(question, as_json, top_k, index_dir) -> None:
             _emit_json(engine.ask(line.rstrip("\n"), top_k).model_dump())
         except QAError as exc:
             failures += 1
-            _emit_json({"question": line.rstrip("\n"), "error": {"type": type(exc).__name__, "message": str(exc)}})
+            shown = line.rstrip("\n").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            _emit_json({"question": shown, "error": {"type": type(exc).__name__, "message": str(exc)}})
         sys.stdout.flush()
     if failures:
         sys.exit(1)
@@ -112,7 +119,8 @@ def _print_answer(answer) -> None:
     click.echo("\nSources:")
     for c in answer.citations:
         label = "  (reader comment)" if c.section == "comments" else ""
-        click.echo(f" [{c.n}] {c.title} - {c.source}:{c.quote_start}-{c.quote_end}{label}")
+        page = f", page {c.page}" if c.page is not None else ""
+        click.echo(f" [{c.n}] {c.title} - {c.source}:{c.quote_start}-{c.quote_end}{page}{label}")
         snippet = " ".join(c.quote.split())
         if len(snippet) > 160:
             snippet = snippet[:157] + "..."

@@ -1,7 +1,10 @@
 """Near-duplicate detection for documents and passages (word 5-gram shingles).
 
 A shingle inverted index finds candidate pairs, so this stays near-linear on
-large corpora instead of comparing every pair.
+large corpora instead of comparing every pair.  Overlap alone is not enough: an
+item is dropped only if every number and name in it is also in the copy kept, so
+templated pages that differ in their figures or names (a price list per town) are
+all kept: dropping one would lose the content that makes it different.
 """
 
 from __future__ import annotations
@@ -12,6 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 _WORD = re.compile(r"\w+")
+
+
+def specifics(text: str) -> set[str]:
+    """Numbers and names: the words that tell one templated page from another."""
+    return {w for w in _WORD.findall(text) if w[:1].isupper() or any(c.isdigit() for c in w)}
 
 
 def shingles(text: str, n: int = 5) -> set[int]:
@@ -38,6 +46,13 @@ def find_duplicates(
     never compared with each other.
     """
     sets = {key: shingles(text) for key, text in texts.items()}
+    named: dict[str, set[str]] = {}
+
+    def names(key: str) -> set[str]:
+        if key not in named:
+            named[key] = specifics(texts[key])
+        return named[key]
+
     position = {k: i for i, k in enumerate(texts)}
     order = sorted(sets, key=lambda k: (-len(sets[k]), position[k]))
     postings: dict[int, list[str]] = defaultdict(list)
@@ -51,9 +66,11 @@ def find_duplicates(
             for other in postings.get(sh, ()):
                 if group is None or group[other] != group[key]:
                     overlap[other] += 1
-        best = max(overlap.items(), key=lambda kv: kv[1], default=None)
-        if best and best[1] / len(mine) >= threshold:
-            dropped.append(Duplicate(dropped=key, kept=best[0], containment=best[1] / len(mine)))
+        close = sorted((kv for kv in overlap.items() if kv[1] / len(mine) >= threshold),
+                       key=lambda kv: (-kv[1], position[kv[0]]))
+        same = next((kv for kv in close if names(key) <= names(kv[0])), None)
+        if same:
+            dropped.append(Duplicate(dropped=key, kept=same[0], containment=same[1] / len(mine)))
             continue
         for sh in mine:
             postings[sh].append(key)

@@ -55,6 +55,14 @@ class WordPieceCounter:
         tok = Embedder(self.model_name).model.tokenizer  # remote or unusual models
         return [len(ids) for ids in tok(texts, add_special_tokens=True)["input_ids"]]
 
+    def starts(self, text: str) -> list[int]:
+        """Character offset where each word piece of ``text`` starts (special tokens excluded)."""
+        if self._tokenizer is not None:
+            enc = self._tokenizer.encode(text, add_special_tokens=False)
+            return [a for a, _ in enc.offsets]
+        tok = Embedder(self.model_name).model.tokenizer
+        return [a for a, _ in tok(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]]
+
 
 class Embedder:
     """Encodes text into L2-normalised float32 vectors (inner product == cosine)."""

@@ -8,6 +8,7 @@ command that fails validation never pays for it.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -62,6 +63,9 @@ class Passage:
     sent_ids: tuple[int, ...]
 
 
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
 def validate_question(question: object, settings: Settings) -> str:
     if not isinstance(question, str):
         raise InvalidQuestionError(f"question must be text. Currently, question is {type(question).__name__}")
@@ -74,6 +78,20 @@ def validate_question(question: object, settings: Settings) -> str:
         raise InvalidQuestionError(
             f"question is {len(cleaned)} characters long; the limit is {settings.max_question_chars}. "
             "Shorten it, or raise QA_MAX_QUESTION_CHARS."
+        )
+    # Bytes that were not UTF-8 arrive as lone surrogates (argv, stdin, a JSON "\udce9").
+    bad = next((i for i, ch in enumerate(cleaned) if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:
+        code = ord(cleaned[bad])
+        what = f"byte 0x{code - 0xDC00:02x}" if code >= 0xDC80 else f"U+{code:04X}"
+        raise InvalidQuestionError(
+            f"question is not valid UTF-8 ({what} at position {bad}): the terminal or input file uses "
+            "another encoding. Retype the question, or convert the input to UTF-8 (e.g. with iconv)."
+        )
+    if not _HAS_LETTER.search(cleaned):
+        raise InvalidQuestionError(
+            f"question {cleaned[:40]!r} has no words to look for. Ask in words, e.g. qa ask \"What does the "
+            "report recommend?\""
         )
     return cleaned
 
@@ -98,6 +116,7 @@ class Engine:
                 SentenceRecord(
                     i, r["doc_id"], r["section"], r["text"], r["start"], r["end"],
                     r.get("author"), bool(r.get("byline", False)), bool(r.get("list_item", False)),
+                    bool(r.get("code", False)),
                 )
                 for i, r in enumerate(read_jsonl(generation / "sentences.jsonl"))
             ]
@@ -278,6 +297,7 @@ class Engine:
         return SourceDocument(
             doc_id=row["doc_id"], source=row["source"], title=row["title"], text=row["text"],
             segments=[Segment(**s) for s in row["segments"]], duplicates=row.get("duplicates", []),
+            offsets_in=row.get("offsets_in", "file"),
         )
 
     # --- helpers ---------------------------------------------------------
@@ -301,8 +321,18 @@ class Engine:
             n=n, doc_id=p.doc_id, source=doc["source"], title=doc["title"], section=s.section,
             text=doc["text"][p.start : p.end], start=p.start, end=p.end,
             quote=doc["text"][s.start : s.end], quote_start=s.start, quote_end=s.end,
-            score=round(pick.score, 4),
+            score=round(pick.score, 4), offsets_in=doc.get("offsets_in", "file"),
+            page=_page(doc.get("page_starts"), s.start),
         )
+
+
+def _page(page_starts: list[int] | None, offset: int) -> int | None:
+    """The 1-based PDF page holding ``offset``; None for formats without pages."""
+    if not page_starts:
+        return None
+    import bisect
+
+    return max(1, bisect.bisect_right(page_starts, offset))
 
 
 def _check_k(k: int) -> None:

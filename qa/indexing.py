@@ -18,21 +18,23 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer_types import find_people
+from qa.boilerplate import repeated_lines
 from qa.chunking import Chunk, Chunker, embedding_text
 from qa.cleaning import CleanDocument, Sentence, clean_document
 from qa.config import Settings
+from qa.corpus import read_corpus
 from qa.dedup import find_duplicates
 from qa.dense import build_dense, dense_kind, save_dense
 from qa.embedding import Embedder, WordPieceCounter, model_max_tokens
-from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InvalidDocumentError
 from qa.lexical import LexicalIndex
-from qa.loaders import RawDocument, load_corpus
+from qa.loaders import RawDocument
 from qa.progress import EmbedProgress
 from qa.query_encoder import ensure_query_encoder
 from qa.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
 
 # Bump when cleaning or chunking changes output, so cached vectors are not reused.
-PIPELINE_VERSION = 4  # 4: run-on list sentences split at semicolons; 3: split sentences keep their author
+PIPELINE_VERSION = 5  # 5: no footnote digits dropped, sentences cut at skipped page footers, Markdown parsed, wordless lines dropped; 4: run-on list sentences split at semicolons; 3: split sentences keep their author
 DOC_DUPLICATE_THRESHOLD = 0.8  # share of a document's 5-gram shingles found in another
 PASSAGE_DUPLICATE_THRESHOLD = 0.9
 
@@ -46,6 +48,7 @@ class IndexReport:
     embedded_passages: int
     reused_passages: int
     duplicates: list[dict[str, str | float]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # unreadable files: source, reason
     dropped_passages: int = 0
     up_to_date: bool = False
     dense_index: str = "flat"
@@ -93,6 +96,7 @@ def _cache_key(settings: Settings, doc: CleanDocument, with_sentences: bool) -> 
     parts = [
         FORMAT_VERSION, PIPELINE_VERSION, settings.model, settings.encoding,
         settings.chunk_tokens, settings.chunk_overlap, with_sentences, doc.doc_id, doc.sha256,
+        *doc.learned_boilerplate,
     ]
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
@@ -109,14 +113,26 @@ def build_index(
     rebuild: bool = False,
     with_sentences: bool = True,
     log: Callable[[str], None] | None = None,
+    strict: bool = False,
 ) -> IndexReport:
-    """Index ``settings.seeds_dir`` (or ``documents``) into ``settings.index_dir``."""
+    """Index ``settings.seeds_dir`` (or ``documents``) into ``settings.index_dir``.
+
+    Unreadable files are skipped with one line each (always shown); ``strict`` makes
+    any of them fatal, leaving the index unchanged.
+    """
     started = time.perf_counter()
     say = log or (_log_to_stderr if progress else (lambda _m: None))
     store = IndexStore(settings.index_dir)
-    raw = documents if documents is not None else load_corpus(settings.seeds_dir)
+    skipped = []
+    if documents is None:
+        corpus = read_corpus(settings.seeds_dir, log or _log_to_stderr)
+        raw, skipped = corpus.documents, corpus.skipped
+        _check_skipped(skipped, raw, settings.seeds_dir, strict, log or _log_to_stderr)
+    else:
+        raw = documents
     say(f"cleaning {len(raw)} documents")
-    cleaned = [clean_document(d) for d in raw]
+    boilerplate = repeated_lines(raw)
+    cleaned = [clean_document(d, boilerplate) for d in raw]
 
     dup = find_duplicates({d.doc_id: d.body_text() for d in cleaned}, DOC_DUPLICATE_THRESHOLD)
     dropped = {d.dropped: d for d in dup}
@@ -134,13 +150,13 @@ def build_index(
             index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),
             passages=previous.passages, embedded_passages=0, reused_passages=previous.passages,
             duplicates=[asdict(d) for d in dropped_docs], up_to_date=True, dense_index=previous.dense_index,
-            seconds=time.perf_counter() - started,
+            skipped=[asdict(s) for s in skipped], seconds=time.perf_counter() - started,
         )
 
     counter = WordPieceCounter(settings.model)
     chunker = Chunker(
         settings.encoding, settings.chunk_tokens, settings.chunk_overlap,
-        counter.count, model_max_tokens(settings.model),
+        counter.count, model_max_tokens(settings.model), counter.starts,
     )
     plans = []
     for doc in kept:
@@ -172,8 +188,25 @@ def build_index(
         passages=manifest.passages, embedded_passages=embedded,
         reused_passages=sum(len(p.chunks) for p in plans) - embedded,
         duplicates=[asdict(d) for d in dropped_docs], dropped_passages=len(skip),
+        skipped=[asdict(s) for s in skipped],
         dense_index=manifest.dense_index, seconds=time.perf_counter() - started,
     )
+
+
+def _check_skipped(skipped, raw, folder, strict: bool, warn: Callable[[str], None]) -> None:
+    if strict and skipped:
+        raise InvalidDocumentError(
+            f"cannot index (--strict): {len(skipped)} file(s) cannot be read; the index was left unchanged:\n  "
+            + "\n  ".join(s.reason for s in skipped)
+        )
+    for s in skipped:
+        warn(str(s))
+    if skipped:
+        warn(f"{len(skipped)} file(s) skipped, {len(raw)} read; fix them and re-run, or pass --strict to stop on them")
+    if not raw:
+        raise InvalidDocumentError(
+            f"no readable documents in {folder}: all {len(skipped)} file(s) were skipped (see above)"
+        )
 
 
 def _previous_manifest(store: IndexStore) -> Manifest | None:
@@ -275,7 +308,7 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
             sentence_rows.append(
                 {"doc_id": doc.doc_id, "section": s.section, "text": s.text, "start": s.start,
                  "end": s.end, "author": s.author, "byline": s.byline,
-                 "list_item": s.list_item}
+                 "list_item": s.list_item, "code": s.code}
             )
         sent_parts.append(plan.sentence_vectors)
         kept_rows = []
@@ -305,7 +338,8 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
 
     write_jsonl(gen / "documents.jsonl", (
         {"doc_id": p.doc.doc_id, "source": p.doc.source, "title": p.doc.title, "text": p.doc.raw_text,
-         "segments": [s.model_dump() for s in p.doc.segments], "duplicates": entries[p.doc.doc_id].duplicates}
+         "segments": [s.model_dump() for s in p.doc.segments], "duplicates": entries[p.doc.doc_id].duplicates,
+         "offsets_in": p.doc.offsets_in, "page_starts": list(p.doc.page_starts)}
         for p in plans
     ))
     write_jsonl(gen / "chunks.jsonl", chunk_rows)

@@ -1,18 +1,19 @@
 """Read corpus files (.txt, .md, .html, .pdf) into raw text.
 
 Offsets everywhere in the project index into the text this module returns:
-for .txt/.md that is the file decoded as UTF-8; for .html and .pdf it is the
-extracted text, which the index stores so citations can be shown in context.
+for .txt/.md that is the file's own text (decoded from UTF-8, or UTF-16/32); for
+.html and .pdf it is the extracted text (``offsets_in == "extracted"``), which the
+index stores and ``GET /sources/{doc_id}`` serves, so citations can be shown in context.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.encodings import declared_html_charset, decode_bytes
 from qa.errors import InvalidDocumentError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -23,54 +24,107 @@ class RawDocument:
     doc_id: str
     source: str  # path as shown to users (relative to the working directory when possible)
     text: str
-    kind: str  # "text", "html" or "pdf"
+    kind: str  # "text", "markdown", "html" or "pdf"
     sha256: str  # hash of the file bytes: unchanged files are not re-embedded
+    # What offsets index: "file" (the file's own text) or "extracted" (HTML/PDF text).
+    offsets_in: str = "file"
+    # PDF only: where each page starts in ``text`` (page n starts at page_starts[n - 1]).
+    page_starts: tuple[int, ...] = ()
+    title: str | None = None  # the title the format declares (HTML <h1>/<title>)
 
 
 def display_path(path: Path) -> str:
     try:
-        return os.path.relpath(path.resolve(), Path.cwd().resolve())
+        # abspath, not resolve: a symlink is shown as itself, not as what it points to
+        return os.path.relpath(os.path.abspath(path), os.getcwd())
     except ValueError:  # another drive on Windows
         return str(path)
 
 
 def decode_utf8(data: bytes, source: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidDocumentError(
-            f"{source} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}). "
-            f"Convert it first, e.g. `iconv -f latin1 -t utf-8 {source} > fixed.txt`, "
-            "or move it out of the corpus folder."
-        ) from exc
+    """The file's text (UTF-8, or UTF-16/32); see qa/encodings.py."""
+    return decode_bytes(data, source)
 
 
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, one block element per line."""
+# Elements that start a new line; everything else (a, code, em, span...) is inline and
+# joins its sentence ("Use <code>json.dumps</code> to..." stays one line).
+_BLOCK_TAGS = frozenset(
+    ["address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
+)
+_DROPPED_TAGS = "script, style, noscript, template, svg, head, nav, footer, form"
+
+
+def html_title(tree) -> str | None:
+    """The page's first <h1>, else its <title>: what the page says it is about."""
+    for selector in ("h1", "title"):
+        node = tree.css_first(selector)
+        text = " ".join(node.text(deep=True).split()) if node is not None else ""
+        if text:
+            return text
+    return None
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    """Visible text of an HTML page, one block element per line, and the page's title."""
     from selectolax.lexbor import LexborHTMLParser  # lazy: only HTML corpora pay for it
 
     tree = LexborHTMLParser(html)
-    for node in tree.css("script, style, noscript, template, svg, head, nav, footer, form"):
+    title = html_title(tree)
+    for node in tree.css(_DROPPED_TAGS):
         node.decompose()
     root = tree.body or tree.root
     if root is None:
-        return ""
-    # separator="\n" keeps block structure so the cleaner sees lines as paragraphs.
-    text = root.text(separator="\n", strip=True)
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+        return "", title
+    parts: list[str] = []
+    stack = [(root, True)]
+    while stack:  # iterative: a deeply nested page must not hit the recursion limit
+        node, entering = stack.pop()
+        if node.tag == "-text":
+            parts.append(node.text_content or "")
+            continue
+        block = node.tag in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if entering:
+            if block:
+                stack.append((node, False))
+            children = list(node.iter(include_text=True))
+            stack.extend((child, True) for child in reversed(children))
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line), title
 
 
-def pdf_to_text(data: bytes, source: str) -> str:
+def pdf_to_text(data: bytes, source: str) -> tuple[str, tuple[int, ...]]:
+    """Text of every page, pages separated by a blank line, and where each page starts."""
     import io
+    import logging
 
     from pypdf import PdfReader  # lazy: only PDF corpora pay for it
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file is reported once, below
+    how = "re-export it, or check it with `qpdf --check`"
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = reader.pages
+        count = len(pages)
     except Exception as exc:  # pypdf raises many types for damaged files
-        raise InvalidDocumentError(f"{source} is not a readable PDF ({exc}).") from exc
-    return "\n\n".join(pages)
+        raise InvalidDocumentError(f"{source} is not a readable PDF ({_first_line(exc)}); {how}") from exc
+    texts, starts, pos = [], [], 0
+    for n in range(count):
+        try:
+            text = pages[n].extract_text() or ""
+        except Exception as exc:  # one damaged page: keep the others
+            raise InvalidDocumentError(
+                f"{source}: page {n + 1} of {count} cannot be read ({_first_line(exc)}); {how}"
+            ) from exc
+        starts.append(pos)
+        texts.append(text)
+        pos += len(text) + 2
+    return "\n\n".join(texts), tuple(starts)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def load_file(path: Path, doc_id: str | None = None) -> RawDocument:
@@ -85,48 +139,12 @@ def load_file(path: Path, doc_id: str | None = None) -> RawDocument:
     except OSError as exc:
         raise InvalidDocumentError(f"{source} cannot be read: {exc.strerror}") from exc
     sha = hashlib.sha256(data).hexdigest()
+    doc_id = doc_id or path.stem
     if suffix == ".pdf":
-        text, kind = pdf_to_text(data, source), "pdf"
-    elif suffix in (".html", ".htm"):
-        text, kind = html_to_text(decode_utf8(data, source)), "html"
-    else:
-        text, kind = decode_utf8(data, source), "text"
-    return RawDocument(doc_id=doc_id or path.stem, source=source, text=text, kind=kind, sha256=sha)
-
-
-def iter_corpus(folder: Path) -> Iterator[Path]:
-    if not folder.is_dir():
-        raise InvalidDocumentError(
-            f"corpus folder {folder} does not exist; pass --seeds DIR or set QA_SEEDS_DIR"
-        )
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith("."):
-            yield path
-
-
-def load_corpus(folder: Path) -> list[RawDocument]:
-    """All supported files under ``folder``; every unreadable file is reported at once."""
-    docs: list[RawDocument] = []
-    errors: list[str] = []
-    seen: dict[str, str] = {}
-    for path in iter_corpus(folder):
-        rel = path.relative_to(folder)
-        doc_id = rel.with_suffix("").as_posix().replace("/", "__")
-        try:
-            doc = load_file(path, doc_id=doc_id)
-        except InvalidDocumentError as exc:
-            errors.append(str(exc))
-            continue
-        if doc_id in seen:  # a.txt and a.md share a stem
-            doc = RawDocument(f"{doc_id}{path.suffix.lower()}", doc.source, doc.text, doc.kind, doc.sha256)
-        seen[doc.doc_id] = doc.source
-        docs.append(doc)
-    if errors:
-        raise InvalidDocumentError(
-            "cannot index; the index was left unchanged:\n  " + "\n  ".join(errors)
-        )
-    if not docs:
-        raise InvalidDocumentError(
-            f"no documents found in {folder} (looked for {', '.join(SUPPORTED_SUFFIXES)})"
-        )
-    return docs
+        text, pages = pdf_to_text(data, source)
+        return RawDocument(doc_id, source, text, "pdf", sha, "extracted", pages)
+    if suffix in (".html", ".htm"):
+        text, title = html_to_text(decode_bytes(data, source, declared_html_charset(data)))
+        return RawDocument(doc_id, source, text, "html", sha, "extracted", title=title)
+    kind = "markdown" if suffix == ".md" else "text"
+    return RawDocument(doc_id, source, decode_bytes(data, source), kind, sha)

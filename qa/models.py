@@ -7,13 +7,18 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Section = Literal["body", "comments"]
+# What citation offsets index: the file's own text (.txt, .md), or the text extracted
+# from it (.html, .pdf), which GET /sources/{doc_id} serves as ``text``.
+OffsetsIn = Literal["file", "extracted"]
 
 
 class Citation(BaseModel):
     """One numbered source behind an answer sentence.
 
     ``source_text[start:end] == text`` and ``source_text[quote_start:quote_end] == quote``
-    hold exactly, where ``source_text`` is the source file decoded as UTF-8.
+    hold exactly, where ``source_text`` is the ``text`` of ``GET /sources/{doc_id}``: the
+    file decoded (``offsets_in == "file"``), or the text extracted from an HTML page or a
+    PDF (``offsets_in == "extracted"``; ``page`` is then the PDF page of the quote).
     """
 
     n: int = Field(description="the number used by the [n] marker in the answer")
@@ -28,6 +33,9 @@ class Citation(BaseModel):
     quote_start: int
     quote_end: int
     score: float
+    offsets_in: OffsetsIn = Field("file", description="'file': offsets index the file's text (.txt, .md); "
+                                  "'extracted': the text extracted from HTML or PDF, served by /sources")
+    page: int | None = Field(None, description="the PDF page (1-based) the quote starts on; null for other formats")
 
 
 class Answer(BaseModel):
@@ -76,7 +84,9 @@ class SourceDocument(BaseModel):
     doc_id: str
     source: str
     title: str
-    text: str = Field(description="the source file's text; citation offsets index into it")
+    text: str = Field(description="the text citation offsets index into: the file's own text, or the "
+                      "text extracted from HTML/PDF (see offsets_in)")
+    offsets_in: OffsetsIn = "file"
     segments: list[Segment]
     duplicates: list[str] = Field(
         default_factory=list, description="sources dropped as near-duplicates of this one"

@@ -21,7 +21,8 @@ def counter():
 
 
 def _chunker(counter, max_tokens=160, overlap=32):
-    return Chunker(DEFAULT_ENCODING, max_tokens, overlap, counter.count, model_max_tokens(DEFAULT_MODEL))
+    return Chunker(DEFAULT_ENCODING, max_tokens, overlap, counter.count, model_max_tokens(DEFAULT_MODEL),
+                   counter.starts)
 
 
 def test_model_limit_is_read_from_the_bundled_model():
@@ -106,3 +107,41 @@ def test_a_lead_in_sentence_starts_the_chunk_of_what_it_introduces(counter):
         assert not c.sentences[-1].text.endswith(":") or c is chunks[-1], c.text
     lead = next(c for c in chunks if "as follows:" in c.text)
     assert "Trust between partners" in lead.text
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_a_long_sentence_is_split_into_pieces_that_fit_with_exact_offsets(counter):
+    # One run-on sentence of numbers, names and odd spacing: every piece fits both
+    # limits and its source span holds exactly its text.
+    body = "  ".join(f"item{i} costs £{i * 37}.5 in Aldershot-Bassetlaw\nand base64 blobs" for i in range(400))
+    raw = RawDocument("l", "l.txt", "A heading\n\n" + body + "\n", "text", "0")
+    doc = clean_document(raw)
+    chunker = _chunker(counter, max_tokens=160, overlap=0)
+    pieces = [s for c in chunker.chunk(doc) for s in c.sentences]
+    assert len(pieces) > 10
+    for s in pieces:
+        assert _squash(raw.text[s.start : s.end]) == _squash(s.text), s.text[:60]
+        assert chunker.tokens(s.text) <= 160
+    covered = "".join(_squash(s.text) for s in sorted(pieces, key=lambda s: s.start))
+    assert covered == "Aheading" + _squash(body)  # nothing lost, nothing repeated
+
+
+def test_a_one_line_file_gets_a_short_title_and_fitting_chunks(counter):
+    line = " ".join(f"word{i % 97} and more text" for i in range(20000))  # ~500 KB, no newline
+    doc = clean_document(RawDocument("one", "one.txt", line, "text", "0"))
+    assert len(doc.title) <= 121
+    chunks = _chunker(counter).chunk(doc)
+    assert all(counter.count([embedding_text(doc.title, c)])[0] <= 256 for c in chunks)
+    assert _squash("".join(c.text for c in chunks if c.sentences)).startswith(_squash(line[:200]))
+
+
+def test_a_run_with_no_spaces_is_cut_without_losing_characters(counter):
+    blob = "QUJD" * 5000  # 20,000 characters, no space
+    raw = RawDocument("b", "b.txt", "Blob\n\nThe data is " + blob + " and ends here.\n", "text", "0")
+    doc = clean_document(raw)
+    pieces = [s for c in _chunker(counter).chunk(doc) for s in c.sentences]
+    assert "".join(s.text.replace(" ", "") for s in pieces) == ("BlobThedatais" + blob + "andendshere.")
+    assert all(raw.text[s.start : s.end].replace(" ", "") == s.text.replace(" ", "") for s in pieces)

@@ -34,8 +34,9 @@ def test_ask_json_is_the_answer_contract(index_args):
     assert data["citations"], data
     assert set(data["citations"][0]) == {
         "n", "doc_id", "source", "title", "section", "text", "start", "end",
-        "quote", "quote_start", "quote_end", "score",
+        "quote", "quote_start", "quote_end", "score", "offsets_in", "page",
     }
+    assert (data["citations"][0]["offsets_in"], data["citations"][0]["page"]) == ("file", None)  # .txt seeds
 
 
 def test_ask_human_output_lists_sources(index_args):
@@ -79,9 +80,28 @@ def test_index_reports_non_utf8_files_and_changes_nothing(tmp_path):
     seeds.mkdir()
     (seeds / "latin1.txt").write_bytes("Café society and the NHS".encode("latin-1"))
     out = qa("index", "--seeds", str(seeds), "--index", str(tmp_path / "index"), "-q")
-    assert out.returncode == 2
-    assert "latin1.txt is not valid UTF-8" in out.stderr and "iconv" in out.stderr
+    assert out.returncode == 2  # the only file is unreadable: nothing to index
+    assert "latin1.txt is not valid UTF-8" in out.stderr and "iconv -f windows-1252" in out.stderr
+    assert "Traceback" not in out.stderr
     assert not (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_index_skips_a_bad_file_and_strict_stops_on_it(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "good.txt").write_text("Tidal power\n\nTidal power turns the energy of tides into electricity.\n",
+                                    encoding="utf-8")
+    (seeds / "latin1.txt").write_bytes("Café society".encode("latin-1"))
+    args = ("index", "--seeds", str(seeds), "--index", str(tmp_path / "index"), "-q")
+    strict = qa(*args, "--strict")
+    assert strict.returncode == 2 and "--strict" in strict.stderr and "latin1.txt" in strict.stderr
+    assert not (tmp_path / "index" / "CURRENT").exists()
+    out = qa(*args, "--json")
+    assert out.returncode == 0, out.stderr
+    assert [s["source"].endswith("latin1.txt") for s in json.loads(out.stdout)["skipped"]] == [True]
+    lines = [ln for ln in out.stderr.splitlines() if "latin1.txt" in ln]
+    assert len(lines) == 1 and lines[0].startswith("skipped ") and "iconv" in lines[0]
+    assert "1 file(s) skipped, 1 read" in out.stderr
 
 
 def test_index_up_to_date_json(seed_settings, seed_index):
@@ -90,3 +110,20 @@ def test_index_up_to_date_json(seed_settings, seed_index):
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["up_to_date"] is True and report["embedded_passages"] == 0
+
+
+def test_a_question_with_non_utf8_bytes_is_a_clean_error(index_args):
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", *index_args, b"caf\xe9 prices?"],
+                         capture_output=True, cwd=ROOT, timeout=300)
+    err = out.stderr.decode("utf-8", "replace")
+    assert out.returncode == 2 and "Traceback" not in err
+    assert "not valid UTF-8 (byte 0xe9 at position 3)" in err
+    batch = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--json", *index_args],
+                           input=b"caf\xe9?\n", capture_output=True, cwd=ROOT, timeout=300)
+    assert "Traceback" not in batch.stderr.decode("utf-8", "replace")
+    assert "not valid UTF-8" in json.loads(batch.stdout)["error"]["message"]
+
+
+def test_a_question_without_words_is_rejected(index_args):
+    out = qa("ask", *index_args, "???")
+    assert out.returncode == 2 and "has no words" in out.stderr and out.stdout == ""

@@ -72,7 +72,7 @@ def test_a_failed_build_leaves_the_live_index_untouched(small_corpus):
     live = store.current()
     (small_corpus.seeds_dir / "bad.txt").write_bytes(b"caf\xe9 au lait")  # latin-1, not UTF-8
     with pytest.raises(InvalidDocumentError, match=r"bad.txt is not valid UTF-8 \(byte 0xe9 at offset 3\)"):
-        build_index(small_corpus)
+        build_index(small_corpus, strict=True)  # --strict: any unreadable file stops the build
     assert store.current() == live
     assert Engine.load(small_corpus).ask("What will all STPs become?").citations
     assert not list(small_corpus.index_dir.glob(".build-*"))
