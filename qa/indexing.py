@@ -86,6 +86,11 @@ def build_index(
     log: Callable[[str], None] | None = None,
 ) -> IndexReport:
     """Index ``settings.seeds_dir`` (or ``documents``) into ``settings.index_dir``."""
+    if settings.backend == "postgres":
+        from qa.postgres.writer import build_pg_index
+
+        return build_pg_index(settings, documents=documents, progress=progress, rebuild=rebuild,
+                              with_sentences=with_sentences, log=log)
     started = time.perf_counter()
     say = log or (_log_to_stderr if progress else (lambda _m: None))
     store = IndexStore(settings.index_dir)

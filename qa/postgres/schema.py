@@ -1,0 +1,168 @@
+"""The tables, and the manifest stored beside them.
+
+One row of ``qa_meta`` holds the manifest (model, dimension, encoding, chunking,
+format: the same ``Manifest`` as the local index's manifest.json), the people table
+the answerer uses, and a generation number that every re-index increments.
+
+Rows are never updated in place: a changed document's passages and sentences are
+deleted and inserted again (new passage ids) in one transaction.  A server that
+loaded the previous generation therefore never sees a passage id whose text it
+holds change under it; it only sees ids it does not know (skipped), and reloads.
+
+Lexical search runs on the app's own tokens (``qa.lexical.tokenize``: acronym-aware,
+Snowball-stemmed), stored space-separated in ``lexemes`` and indexed as a
+``tsvector`` with the 'simple' configuration, so PostgreSQL matches the same terms
+as BM25 does; only the ranking function differs (``ts_rank``: no IDF).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from qa.errors import IndexMismatchError, IndexMissingError
+from qa.store import FORMAT_VERSION, Manifest
+
+# HNSW graph parameters: pgvector's defaults (m=16, ef_construction=64); see bench/RESULTS.md.
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 64
+# Serialises `qa index` runs on one database (pg_advisory_lock key).
+WRITE_LOCK = 0x71615F696E646578  # "qa_index"
+
+TABLES = ("qa_sentences", "qa_passages", "qa_documents", "qa_meta")
+
+
+def create_tables(conn, dim: int) -> None:
+    """Create the tables for vectors of ``dim`` dimensions (inside the caller's transaction)."""
+    conn.execute(
+        """
+        CREATE TABLE qa_meta (
+            id int PRIMARY KEY CHECK (id = 1),
+            generation bigint NOT NULL,
+            manifest jsonb NOT NULL,
+            people jsonb NOT NULL
+        )"""
+    )
+    conn.execute(
+        """
+        CREATE TABLE qa_documents (
+            doc_id text PRIMARY KEY,
+            position int NOT NULL,          -- corpus order: passage and sentence ids follow it
+            source text NOT NULL,
+            title text NOT NULL,
+            text text NOT NULL,             -- the source file's text; offsets index into it
+            segments jsonb NOT NULL,
+            duplicates jsonb NOT NULL,
+            cache_key text NOT NULL,        -- content hash + settings: equal means rows unchanged
+            kept int[] NOT NULL,            -- chunk numbers kept after passage de-duplication
+            sentence_vectors bytea NOT NULL -- float16 little-endian, (sentences, dim)
+        )"""
+    )
+    conn.execute(
+        f"""
+        CREATE TABLE qa_passages (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            doc_id text NOT NULL REFERENCES qa_documents ON DELETE CASCADE,
+            ord int NOT NULL,
+            section text NOT NULL,
+            start_offset int NOT NULL,
+            end_offset int NOT NULL,
+            text text NOT NULL,
+            sent_ords int[] NOT NULL,       -- the document's sentence numbers in this passage
+            lexemes text NOT NULL,          -- qa.lexical.tokenize(title + text), space-separated
+            tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', lexemes)) STORED,
+            embedding vector({int(dim)}) NOT NULL
+        )"""
+    )
+    conn.execute(
+        """
+        CREATE TABLE qa_sentences (
+            doc_id text NOT NULL REFERENCES qa_documents ON DELETE CASCADE,
+            ord int NOT NULL,
+            section text NOT NULL,
+            text text NOT NULL,
+            start_offset int NOT NULL,
+            end_offset int NOT NULL,
+            author text,
+            byline boolean NOT NULL,
+            list_item boolean NOT NULL,
+            PRIMARY KEY (doc_id, ord)
+        )"""
+    )
+    conn.execute("CREATE INDEX qa_passages_doc ON qa_passages (doc_id)")
+    conn.execute("CREATE INDEX qa_passages_tsv ON qa_passages USING gin (tsv)")
+    create_vector_index(conn)
+
+
+def create_vector_index(conn) -> None:
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS qa_passages_hnsw ON qa_passages USING hnsw (embedding vector_ip_ops) "
+        f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
+    )
+
+
+def drop_tables(conn) -> None:
+    conn.execute(f"DROP TABLE IF EXISTS {', '.join(TABLES)} CASCADE")
+
+
+def table_dim(conn) -> int | None:
+    """The dimension of the stored vectors, or None when there are no tables."""
+    row = conn.execute(
+        "SELECT atttypmod FROM pg_attribute WHERE attrelid = to_regclass('qa_passages') "
+        "AND attname = 'embedding'"
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class Meta:
+    generation: int
+    manifest: Manifest
+    people: list[str]
+
+
+def read_meta(conn) -> Meta | None:
+    if conn.execute("SELECT to_regclass('qa_meta')").fetchone()[0] is None:
+        return None
+    row = conn.execute("SELECT generation, manifest, people FROM qa_meta WHERE id = 1").fetchone()
+    if row is None:
+        return None
+    return Meta(int(row[0]), Manifest.from_dict(row[1]), list(row[2]))
+
+
+def write_meta(conn, generation: int, manifest: Manifest, people: list[str]) -> None:
+    conn.execute(
+        "INSERT INTO qa_meta (id, generation, manifest, people) VALUES (1, %s, %s::jsonb, %s::jsonb) "
+        "ON CONFLICT (id) DO UPDATE SET generation = EXCLUDED.generation, "
+        "manifest = EXCLUDED.manifest, people = EXCLUDED.people",
+        (generation, json.dumps(manifest.to_dict()), json.dumps(people, ensure_ascii=False)),
+    )
+
+
+def require_meta(conn, where: str) -> Meta:
+    meta = read_meta(conn)
+    if meta is None:
+        raise IndexMissingError(
+            f"no index found in the database at {where}. Build it with `QA_BACKEND=postgres qa index`."
+        )
+    return meta
+
+
+def check_compatible(manifest: Manifest, model: str, encoding: str, where: str) -> None:
+    """The local index's checks (qa.store.IndexStore.check_compatible), worded for a database."""
+    place = f"the index in the database at {where}"
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"{place} has format version {manifest.format_version}, this version of qa reads "
+            f"{FORMAT_VERSION}. Rebuild it with `qa index --rebuild`."
+        )
+    if manifest.model != model:
+        raise IndexMismatchError(
+            f"{place} was built with model {manifest.model!r} but the settings ask for {model!r}. "
+            f"Rebuild it with `qa index --rebuild`, or set QA_MODEL={manifest.model}."
+        )
+    if manifest.encoding != encoding:
+        raise IndexMismatchError(
+            f"{place} was built with encoding {manifest.encoding!r} but the settings ask for "
+            f"{encoding!r}. Rebuild it with `qa index --rebuild`, or set QA_ENCODING={manifest.encoding}."
+        )
