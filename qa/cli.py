@@ -178,5 +178,9 @@ from qa.cli_eval import eval_cmd  # noqa: E402
 
 main.add_command(eval_cmd)
 
+from qa.cli_db import db_cmd  # noqa: E402
+
+main.add_command(db_cmd)
+
 if __name__ == "__main__":
     main()

