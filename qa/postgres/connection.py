@@ -77,6 +77,8 @@ def connect(url: str):
 
         register_vector(conn)
         conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
+        # Keep scanning the graph when the generation filter drops rows (pgvector >= 0.8).
+        conn.execute("SET hnsw.iterative_scan = relaxed_order")
     except BaseException:
         conn.close()
         raise

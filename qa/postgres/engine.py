@@ -4,7 +4,8 @@ At load, one consistent snapshot (REPEATABLE READ) of the documents, passages an
 sentences is read into the same in-memory records ``qa.engine.Engine`` builds from
 an index folder (the answerer needs sentence vectors, IDF and postings for every
 question), and the BM25 index is rebuilt from the stored tokens.  Passage vectors
-stay in the database: dense search and exact re-scoring run there (``PgRetriever``).
+stay in the database: dense search and exact re-scoring run there (``PgRetriever``),
+on the rows of the generation loaded here until the server reloads.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ class PgEngine(Engine):
         ]
         rows = conn.execute(
             "SELECT p.id, p.doc_id, p.section, p.start_offset, p.end_offset, p.text, p.sent_ords, p.lexemes "
-            "FROM qa_passages p JOIN qa_documents d USING (doc_id) ORDER BY d.position, p.ord"
+            "FROM qa_passages p JOIN qa_documents d USING (doc_id) WHERE p.removed IS NULL "
+            "ORDER BY d.position, p.ord"
         ).fetchall()
         self._ids = np.array([r[0] for r in rows], dtype=np.int64)
         self.passages = [

@@ -29,9 +29,11 @@ Rank = Literal["bm25", "ts_rank"]
 # The query as plain text: plainto_tsquery parses it as to_tsvector parsed `lexemes`,
 # and its '&' become '|' (any term matches; ranking does the rest).
 _TSQUERY = "to_tsquery('simple', replace(plainto_tsquery('simple', %(terms)s)::text, '&', '|'))"
-_DENSE = "SELECT id FROM qa_passages ORDER BY embedding <#> %(q)s LIMIT %(depth)s"
+# The rows of the generation this engine loaded (a newer one may be committed already).
+_VISIBLE = "added <= %(gen)s AND (removed IS NULL OR removed > %(gen)s)"
+_DENSE = f"SELECT id FROM qa_passages WHERE {_VISIBLE} ORDER BY embedding <#> %(q)s LIMIT %(depth)s"
 _LEXICAL = (
-    f"SELECT id FROM qa_passages, {_TSQUERY} AS tq WHERE tsv @@ tq "
+    f"SELECT id FROM qa_passages, {_TSQUERY} AS tq WHERE tsv @@ tq AND {_VISIBLE} "
     "ORDER BY ts_rank(tsv, tq) DESC, id LIMIT %(depth)s"
 )
 _SCORE = (
@@ -94,7 +96,7 @@ class PgRetriever:
         """(database id, cosine, ts_rank, generation) of every pooled passage: one round trip."""
         import psycopg
 
-        params = {"q": np.asarray(query_vector, dtype=np.float32), "depth": depth,
+        params = {"q": np.asarray(query_vector, dtype=np.float32), "depth": depth, "gen": self.generation,
                   "terms": " ".join(dict.fromkeys(query_tokens(query)))}
         for attempt in (1, 2):
             try:
@@ -113,8 +115,8 @@ class PgRetriever:
         rows = self.fetch(query, query_vector, max(self.depth, k), mode)
         if rows and int(rows[0][3]) != self.generation:
             self.outdated = True
-        # Passages written after this engine loaded are not in its tables: skip them
-        # until the engine is reloaded (their text and sentences are not here yet).
+        # The filter on the generation returns only passages this engine loaded; the
+        # check keeps a row deleted and re-added by hand from reaching an unknown id.
         known = [(self.pid_of[int(r[0])], float(r[1]), float(r[2])) for r in rows if int(r[0]) in self.pid_of]
         if not known:
             return []

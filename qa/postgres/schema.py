@@ -4,10 +4,12 @@ One row of ``qa_meta`` holds the manifest (model, dimension, encoding, chunking,
 format: the same ``Manifest`` as the local index's manifest.json), the people table
 the answerer uses, and a generation number that every re-index increments.
 
-Rows are never updated in place: a changed document's passages and sentences are
-deleted and inserted again (new passage ids) in one transaction.  A server that
-loaded the previous generation therefore never sees a passage id whose text it
-holds change under it; it only sees ids it does not know (skipped), and reloads.
+Passages are never updated in place: a re-index marks a changed document's rows
+``removed`` by the new generation and inserts new ones (new ids) in one transaction.
+Retrieval filters on the generation the engine loaded (``added <= g`` and not yet
+``removed``), so a server that loaded the previous generation keeps searching exactly
+its passages until it has reloaded; rows removed two generations ago are deleted, as
+the local store keeps the previous generation folder and prunes older ones.
 
 Lexical search runs on the app's own tokens (``qa.lexical.tokenize``: acronym-aware,
 Snowball-stemmed), stored space-separated in ``lexemes`` and indexed as a
@@ -62,8 +64,10 @@ def create_tables(conn, dim: int) -> None:
         f"""
         CREATE TABLE qa_passages (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            doc_id text NOT NULL REFERENCES qa_documents ON DELETE CASCADE,
+            doc_id text NOT NULL,           -- no foreign key: rows outlive their document by a generation
             ord int NOT NULL,
+            added bigint NOT NULL,          -- generation that wrote the row
+            removed bigint,                 -- generation that replaced or deleted it (NULL: live)
             section text NOT NULL,
             start_offset int NOT NULL,
             end_offset int NOT NULL,
@@ -90,6 +94,7 @@ def create_tables(conn, dim: int) -> None:
         )"""
     )
     conn.execute("CREATE INDEX qa_passages_doc ON qa_passages (doc_id)")
+    conn.execute("CREATE INDEX qa_passages_removed ON qa_passages (removed) WHERE removed IS NOT NULL")
     conn.execute("CREATE INDEX qa_passages_tsv ON qa_passages USING gin (tsv)")
     create_vector_index(conn)
 

@@ -123,16 +123,23 @@ def build_pg_index(
                 schema.create_tables(conn, dim)
             elif not reusable:
                 conn.execute("DELETE FROM qa_documents")
+            generation = (meta.generation if meta is not None else 0) + 1
             live = [p.doc.doc_id for p in plans]
-            conn.execute("DELETE FROM qa_documents WHERE NOT (doc_id = ANY(%s))", (live,))
-            conn.execute("DELETE FROM qa_documents WHERE doc_id = ANY(%s)", ([p.doc.doc_id for p in changed],))
-            _insert(conn, changed, kept_ords, manifest)
+            # Servers on the previous generation still search its passages: mark, delete later.
+            conn.execute("DELETE FROM qa_passages WHERE removed IS NOT NULL AND removed < %s", (generation,))
+            conn.execute(
+                "UPDATE qa_passages SET removed = %s WHERE removed IS NULL AND "
+                "(NOT (doc_id = ANY(%s)) OR doc_id = ANY(%s))",
+                (generation, live, [p.doc.doc_id for p in changed]),
+            )
+            conn.execute("DELETE FROM qa_documents WHERE NOT (doc_id = ANY(%s)) OR doc_id = ANY(%s)",
+                         (live, [p.doc.doc_id for p in changed]))
+            _insert(conn, changed, kept_ords, manifest, generation)
             conn.execute(
                 "UPDATE qa_documents d SET position = o.position "
                 "FROM unnest(%s::text[], %s::int[]) AS o(doc_id, position) WHERE d.doc_id = o.doc_id",
                 (live, list(range(len(live)))),
             )
-            generation = (meta.generation if meta is not None else 0) + 1
             schema.write_meta(conn, generation, manifest, people)
         conn.execute("SELECT pg_advisory_unlock(%s)", (schema.WRITE_LOCK,))
     finally:
@@ -200,7 +207,7 @@ def _manifest(settings, plans, kept_ords, dup, cleaned, dim, with_sentences) -> 
     )
 
 
-def _insert(conn, plans, kept_ords, manifest: Manifest) -> None:
+def _insert(conn, plans, kept_ords, manifest: Manifest, generation: int) -> None:
     """COPY the documents, passages and sentences of ``plans`` (binary: vectors go as float4)."""
     with conn.cursor() as cur:
         with cur.copy(
@@ -227,17 +234,17 @@ def _insert(conn, plans, kept_ords, manifest: Manifest) -> None:
                     copy.write_row((p.doc.doc_id, j, s.section, s.text, s.start, s.end, s.author,
                                     bool(s.byline), bool(s.list_item)))
         with cur.copy(
-            "COPY qa_passages (doc_id, ord, section, start_offset, end_offset, text, sent_ords, lexemes, "
-            "embedding) FROM STDIN WITH (FORMAT BINARY)"
+            "COPY qa_passages (doc_id, ord, added, section, start_offset, end_offset, text, sent_ords, "
+            "lexemes, embedding) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["text", "int4", "text", "int4", "int4", "text", "int4[]", "text", "vector"])
+            copy.set_types(["text", "int4", "int8", "text", "int4", "int4", "text", "int4[]", "text", "vector"])
             for p in plans:
                 sent_index = {(s.start, s.end): j for j, s in enumerate(p.sentences)}
                 for i in kept_ords[p.doc.doc_id]:
                     c = p.chunks[i]
                     ords = [sent_index[(s.start, s.end)] for s in c.sentences] if p.sentences else []
                     copy.write_row((
-                        p.doc.doc_id, i, c.section, c.start, c.end, c.text, ords,
+                        p.doc.doc_id, i, generation, c.section, c.start, c.end, c.text, ords,
                         passage_lexemes(p.doc.title, c.text), np.asarray(p.chunk_vectors[i], dtype=np.float32),
                     ))
 
