@@ -20,6 +20,7 @@ from qa.answer import ExtractiveAnswerer, SentenceRecord
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.engine import DENSE_WEIGHT, SENTENCE_WEIGHT, Engine, Passage
+from qa.errors import IndexCorruptError
 from qa.lexical import LexicalIndex
 from qa.postgres import schema
 from qa.postgres.connection import connect, database_url, redact
@@ -35,6 +36,8 @@ class PgEngine(Engine):
         self.embedder = Embedder(settings.model, settings.embed_batch_size)
         self.answerer = ExtractiveAnswerer(settings.max_answer_words, settings.abstain_threshold)
         self._terms_cache: dict[int, frozenset[str]] = {}
+        import psycopg
+
         conn = connect(url)
         try:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot for all tables
@@ -42,6 +45,11 @@ class PgEngine(Engine):
             schema.check_compatible(meta.manifest, settings.model, settings.encoding, self.where)
             self._load(conn, meta)
             conn.execute("COMMIT")
+        except psycopg.Error as exc:
+            raise IndexCorruptError(
+                f"the index in the database at {self.where} cannot be read ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0]}). Rebuild it with `qa index --rebuild`."
+            ) from exc
         finally:
             conn.close()
         self.meta = meta

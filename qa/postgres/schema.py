@@ -32,6 +32,9 @@ HNSW_EF_CONSTRUCTION = 64
 WRITE_LOCK = 0x71615F696E646578  # "qa_index"
 
 TABLES = ("qa_sentences", "qa_passages", "qa_documents", "qa_meta")
+# Bump when the tables change; `qa index` then rebuilds them, and loading an older
+# layout says to rebuild (kept as the comment on qa_meta).
+SCHEMA_VERSION = 2
 
 
 def create_tables(conn, dim: int) -> None:
@@ -45,6 +48,7 @@ def create_tables(conn, dim: int) -> None:
             people jsonb NOT NULL
         )"""
     )
+    conn.execute(f"COMMENT ON TABLE qa_meta IS 'qa schema {SCHEMA_VERSION}'")
     conn.execute(
         """
         CREATE TABLE qa_documents (
@@ -119,6 +123,15 @@ def table_dim(conn) -> int | None:
     return int(row[0]) if row else None
 
 
+def schema_version(conn) -> int | None:
+    """The layout version of the tables (None: no tables, 1: before it was recorded)."""
+    row = conn.execute("SELECT obj_description(to_regclass('qa_meta'), 'pg_class'), to_regclass('qa_meta')").fetchone()
+    if row[1] is None:
+        return None
+    comment = row[0] or ""
+    return int(comment.rsplit(" ", 1)[-1]) if comment.startswith("qa schema ") else 1
+
+
 @dataclass(frozen=True)
 class Meta:
     generation: int
@@ -145,6 +158,12 @@ def write_meta(conn, generation: int, manifest: Manifest, people: list[str]) -> 
 
 
 def require_meta(conn, where: str) -> Meta:
+    version = schema_version(conn)
+    if version is not None and version != SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"the index in the database at {where} has table layout {version}, this version of qa "
+            f"reads {SCHEMA_VERSION}. Rebuild it with `qa index --rebuild`."
+        )
     meta = read_meta(conn)
     if meta is None:
         raise IndexMissingError(

@@ -72,7 +72,8 @@ def build_pg_index(
         for d in dup:
             say(f"duplicate: {d.dropped} is {d.containment:.0%} contained in {d.kept}; keeping {d.kept}")
 
-        meta = schema.read_meta(conn)
+        layout = schema.schema_version(conn)
+        meta = schema.read_meta(conn) if layout == schema.SCHEMA_VERSION else None
         reusable = not rebuild and meta is not None and _same_settings(meta.manifest, settings, with_sentences)
         hashes = {d.doc_id: d.sha256 for d in cleaned}
         if reusable and hashes == {k: v.sha256 for k, v in meta.manifest.documents.items()}:
@@ -118,7 +119,7 @@ def build_pg_index(
         ))
         say(f"writing {sum(len(kept_ords[p.doc.doc_id]) for p in changed)} passages to {where}")
         with conn.transaction():
-            if schema.table_dim(conn) != dim:
+            if layout != schema.SCHEMA_VERSION or schema.table_dim(conn) != dim:
                 schema.drop_tables(conn)
                 schema.create_tables(conn, dim)
             elif not reusable:
