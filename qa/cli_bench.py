@@ -29,10 +29,9 @@ def _bench_postgres(n: int, queries: int, out_dir: Path, as_json: bool) -> None:
 
     with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
         warnings.simplefilter("ignore")
-        from qa.postgres.bench import bench_postgres, to_markdown
-
         from qa.bench import _current_generation
         from qa.config import Settings
+        from qa.postgres.bench import bench_postgres, to_markdown
 
         # Cluster centres from the real seed embeddings when an index is there (as the growth curve).
         gen = _current_generation(Settings().index_dir)

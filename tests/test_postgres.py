@@ -404,3 +404,17 @@ def test_qa_db_start_status_stop(tmp_path):
         EmbeddedServer(tmp_path / "probe").stop()
     assert stopped.returncode == 0 and not json.loads(stopped.stdout)["running"]
     assert _qa("db", "status", env=env).returncode == 1
+
+
+# --- qa bench --postgres -----------------------------------------------------------------------
+
+
+def test_bench_postgres_small(pg):
+    """The benchmark's figures at a size that runs in seconds (100k is `qa bench --postgres 100000`)."""
+    from qa.postgres.bench import bench_postgres, to_markdown
+
+    result = bench_postgres(2000, queries=20)
+    assert result["load_s"] > 0 and result["hnsw_build_s"] > 0 and result["gin_build_s"] > 0
+    assert result["hybrid"]["n"] == 20 and result["hybrid"]["p95_ms"] >= result["hybrid"]["p50_ms"] > 0
+    assert result["recall_at_10_pool_rescored"] >= 0.95  # exact re-scoring of a 100-deep pool
+    assert "| HNSW index build |" in to_markdown(result, "qa bench --postgres 2000")
