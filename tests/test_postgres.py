@@ -418,3 +418,15 @@ def test_bench_postgres_small(pg):
     assert result["hybrid"]["n"] == 20 and result["hybrid"]["p95_ms"] >= result["hybrid"]["p50_ms"] > 0
     assert result["recall_at_10_pool_rescored"] >= 0.95  # exact re-scoring of a 100-deep pool
     assert "| HNSW index build |" in to_markdown(result, "qa bench --postgres 2000")
+
+
+def test_common_terms_leave_the_full_text_candidate_query_only_on_large_corpora():
+    from qa.postgres.retriever import candidate_terms
+
+    df = {"harbour": 40, "ferry": 900, "the": 60_000, "run": 30_000}.__getitem__
+    # 100k passages: terms in more than 5% of them are dropped, rarer ones kept in order.
+    assert candidate_terms(["the", "harbour", "ferry", "harbour"], df, 100_000) == ["harbour", "ferry"]
+    # Only common terms: the rarest one stays, so the full-text side still finds candidates.
+    assert candidate_terms(["the", "run"], df, 100_000) == ["run"]
+    # A corpus small enough to rank every match keeps every term (the seeds: answers as local).
+    assert candidate_terms(["ferry", "harbour"], df, 1_000) == ["ferry", "harbour"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from qa.bench import (
 )
 from qa.postgres import schema
 from qa.postgres.connection import connect
-from qa.postgres.retriever import SQL
+from qa.postgres.retriever import SQL, candidate_terms
 from qa.postgres.server import EmbeddedServer
 
 # The index build may use this much memory (PostgreSQL's default, 64 MB, spills the
@@ -46,6 +47,10 @@ def bench_postgres(
     x, q = synthetic_vectors(n, queries, anchors)
     texts, qtexts = synthetic_passages(n, queries)
     truth = _exact_top(x, q, 10)
+    # Document frequencies of the query words, for the retriever's candidate-term pruning.
+    words = {w for t in qtexts for w in t.split()}
+    df = Counter(w for t in texts for w in set(t.split()) if w in words)
+    qtexts = [" ".join(candidate_terms(t.split(), df.__getitem__, n)) for t in qtexts]
     with tempfile.TemporaryDirectory(prefix="qa-pg-bench-") as tmp:
         server = EmbeddedServer(Path(tmp))
         t = time.perf_counter()

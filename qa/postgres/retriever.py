@@ -16,6 +16,7 @@ no IDF and no length saturation (README, "PostgreSQL backend", measures both).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -25,6 +26,24 @@ from qa.postgres.connection import DatabaseError, connect
 from qa.retrieval import Candidate, Mode, SentenceVectors, _minmax
 
 Rank = Literal["bm25", "ts_rank"]
+
+# A term in more than this share of the passages (and more than COMMON_TERM_MIN of them)
+# is left out of the full-text candidate query when the question has rarer terms.
+# PostgreSQL ranks every row that matches a tsquery before it can sort them: a word
+# found in two thirds of 100k passages cost ~180 ms per query (bench/RESULTS.md), and
+# such a word's IDF is low, so it rarely decides which passages are the top 100. The
+# pooled passages are still scored on every term.  Below COMMON_TERM_MIN matches the
+# full ranking is cheap, so small corpora (the seeds) keep every term.
+COMMON_TERM_SHARE = 0.05
+COMMON_TERM_MIN = 1000
+
+
+def candidate_terms(tokens: list[str], df: Callable[[str], int], n: int) -> list[str]:
+    """The query terms the full-text side searches for (all of them on a small corpus)."""
+    tokens = list(dict.fromkeys(tokens))
+    limit = max(COMMON_TERM_SHARE * n, COMMON_TERM_MIN)
+    kept = [t for t in tokens if df(t) <= limit]
+    return kept or sorted(tokens, key=df)[:1]
 
 # The query as plain text: plainto_tsquery parses it as to_tsvector parsed `lexemes`,
 # and its '&' become '|' (any term matches; ranking does the rest).
@@ -86,6 +105,9 @@ class PgRetriever:
                 self._connections.append(conn)
         return conn
 
+    def _df(self, term: str) -> int:
+        return len(self.lexical.passages_with([term]))
+
     def close(self) -> None:
         with self._lock:
             for conn in self._connections:
@@ -97,7 +119,7 @@ class PgRetriever:
         import psycopg
 
         params = {"q": np.asarray(query_vector, dtype=np.float32), "depth": depth, "gen": self.generation,
-                  "terms": " ".join(dict.fromkeys(query_tokens(query)))}
+                  "terms": " ".join(candidate_terms(query_tokens(query), self._df, len(self.pid_of)))}
         for attempt in (1, 2):
             try:
                 return self._conn().execute(SQL[mode], params).fetchall()
