@@ -383,8 +383,7 @@ def test_two_servers_answer_through_a_reindex(tmp_path, database, cache_dir):
 # --- qa db --------------------------------------------------------------------------------------
 
 
-def test_qa_db_start_status_stop(tmp_path):
-    _start_server(tmp_path / "probe")  # skips when the wheel cannot run
+def test_qa_db_start_status_stop(tmp_path, pg):  # pg: skips when the wheel cannot run
     folder = tmp_path / "db"
     env = {"QA_DB_DIR": str(folder)}
     try:
@@ -399,9 +398,6 @@ def test_qa_db_start_status_stop(tmp_path):
         _one_line_error(res, "no index found in the database")
     finally:
         stopped = _qa("db", "stop", "--json", env=env)
-        from qa.postgres.server import EmbeddedServer
-
-        EmbeddedServer(tmp_path / "probe").stop()
     assert stopped.returncode == 0 and not json.loads(stopped.stdout)["running"]
     assert _qa("db", "status", env=env).returncode == 1
 
