@@ -85,10 +85,20 @@ def connect(url: str):
     return conn
 
 
+MIN_PGVECTOR = (0, 8)  # iterative index scans (hnsw.iterative_scan) for the generation filter
+
+
 def _ensure_vector(conn, shown: str) -> None:
     import psycopg
 
-    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+    row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if row:
+        version = tuple(int(p) for p in re.findall(r"\d+", row[0])[:2])
+        if version < MIN_PGVECTOR:
+            raise DatabaseError(
+                f"the database at {shown} has pgvector {row[0]}; qa needs 0.8 or newer. Upgrade the "
+                "pgvector package on the server, then run `ALTER EXTENSION vector UPDATE;` in the database."
+            )
         return
     try:
         with conn.transaction():
