@@ -396,6 +396,10 @@ def test_qa_db_start_status_stop(tmp_path, pg):  # pg: skips when the wheel cann
         # With no QA_DATABASE_URL, the backend uses this server.
         res = _qa("ask", "Anything?", env={**env, "QA_DATABASE_URL": ""})
         _one_line_error(res, "no index found in the database")
+        # A restart keeps the port and password: a QA_DATABASE_URL copied once stays valid.
+        assert _qa("db", "stop", env=env).returncode == 0
+        again = _qa("db", "start", "--json", env=env)
+        assert json.loads(again.stdout)["url"] == status["url"]
     finally:
         stopped = _qa("db", "stop", "--json", env=env)
     assert stopped.returncode == 0 and not json.loads(stopped.stdout)["running"]
