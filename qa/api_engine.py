@@ -60,9 +60,12 @@ class EngineHolder:
         self._error: QAError | None = IndexMissingError(f"The index is not loaded yet. {_INDEX_HINT}")
         self._lock = threading.Lock()
         self.reindexing = False
+        self._source: tuple[Settings, Callable[[Settings], Engine]] | None = None
+        self._reloading = False
 
     def load(self, settings: Settings, loader: Callable[[Settings], Engine]) -> None:
         """Load at startup; a missing or unreadable index leaves the app up but not ready."""
+        self._source = (settings, loader)
         try:
             self.swap(load_warm(settings, loader))
         except QAError as exc:
@@ -90,7 +93,29 @@ class EngineHolder:
         engine = self._engine
         if engine is None:
             raise self.error()
+        if getattr(engine, "outdated", False):
+            self._reload_in_background()
         return engine
+
+    def _reload_in_background(self) -> None:
+        """An engine on a shared database saw another process re-index it: load the new
+        generation beside the old one (which keeps answering) and swap when it is ready."""
+        with self._lock:
+            if self._reloading or self.reindexing or self._source is None:
+                return
+            self._reloading = True
+        settings, loader = self._source
+
+        def run() -> None:
+            try:
+                self.swap(load_warm(settings, loader))
+            except QAError as exc:
+                log.warning("reload after a re-index failed: %s", exc)
+                threading.Event().wait(10.0)  # the old engine keeps answering; retry later
+            finally:
+                self._reloading = False
+
+        threading.Thread(target=run, name="qa-reload", daemon=True).start()
 
 
 def current_engine(request: Request) -> Engine:

@@ -56,8 +56,9 @@ def index(seeds_dir, index_dir, rebuild, as_json, quiet, strict) -> None:
         _emit_json(report.to_dict())
         return
     state = "up to date" if report.up_to_date else "built"
+    where = report.index_dir if "://" in report.index_dir else f"{report.index_dir}/"  # a database URL
     click.echo(
-        f"index {state} in {report.index_dir}/: {report.indexed_documents} documents, "
+        f"index {state} in {where}: {report.indexed_documents} documents, "
         f"{report.passages} passages ({report.embedded_passages} embedded, "
         f"{report.reused_passages} reused) in {report.seconds:.1f}s"
     )
@@ -185,6 +186,10 @@ main.add_command(bench_cmd)
 from qa.cli_eval import eval_cmd  # noqa: E402
 
 main.add_command(eval_cmd)
+
+from qa.cli_db import db_cmd  # noqa: E402
+
+main.add_command(db_cmd)
 
 if __name__ == "__main__":
     main()

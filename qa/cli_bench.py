@@ -22,6 +22,35 @@ def _sizes(_ctx, _param, value: str | None) -> list[int] | None:
     return sizes
 
 
+def _bench_postgres(n: int, queries: int, out_dir: Path, as_json: bool) -> None:
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
+        warnings.simplefilter("ignore")
+        from qa.bench import _current_generation
+        from qa.config import Settings
+        from qa.postgres.bench import bench_postgres, to_markdown
+
+        # Cluster centres from the real seed embeddings when an index is there (as the growth curve).
+        gen = _current_generation(Settings().index_dir)
+        anchors = np.load(gen / "vectors.npy") if gen is not None and (gen / "vectors.npy").is_file() else None
+        from qa.errors import QAError
+
+        try:
+            result = bench_postgres(n, queries, anchors, say=lambda m: click.echo(m, err=True))
+        except QAError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+    command = "qa " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    md = to_markdown(result, command)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "postgres-latest.json").write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    (out_dir / "postgres-latest.md").write_text(md, encoding="utf-8")
+    click.echo(json.dumps(result, indent=2, default=str) if as_json else md)
+
+
 @click.command("bench")
 @click.option("--quick", is_flag=True, help="a short run: fewer repeats and questions, no growth curve unless --growth")
 @click.option("--growth/--no-growth", default=None,
@@ -39,8 +68,15 @@ def _sizes(_ctx, _param, value: str | None) -> list[int] | None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("bench/results"),
               show_default=True, help="where bench-<time>.json/.md and latest.json/.md go")
 @click.option("--json", "as_json", is_flag=True, help="print the full result as JSON on stdout")
-def bench_cmd(quick, growth, sizes, compare, http, cold, repeats, seeds_dir, index_dir, out_dir, as_json) -> None:
+@click.option("--postgres", "pg_size", type=click.IntRange(100, 10_000_000),
+              help="only the PostgreSQL backend at this many synthetic passages (e.g. 100000), on a "
+                   "fresh embedded server")
+def bench_cmd(quick, growth, sizes, compare, http, cold, repeats, seeds_dir, index_dir, out_dir, as_json,
+              pg_size) -> None:
     """Measure latency, cold start, memory, indexing and growth; write JSON and Markdown."""
+    if pg_size is not None:
+        _bench_postgres(pg_size, 100 if quick else 200, out_dir, as_json)
+        return
     from qa.bench import run_bench, to_markdown
 
     if index_dir is not None and not (Path(index_dir) / "CURRENT").is_file():

@@ -212,7 +212,8 @@ def _run_beir(folder, split, mode, reference, index_dir, out_dir, as_json, quiet
 
     started = time.perf_counter()
     dataset = load_beir(folder, split)
-    settings = _settings(index_dir=index_dir or Path("var") / f"beir-{dataset.name}")
+    # Always a local index: QA_BACKEND=postgres would otherwise replace the corpus in the database.
+    settings = _settings(index_dir=index_dir or Path("var") / f"beir-{dataset.name}", backend="local")
     built = index_beir(dataset, settings, progress=not quiet)
     engine = Engine.load(settings)
     engine.warm_up()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     # Above this many passages the dense index switches from exact to approximate search.
     exact_search_max: int = Field(200_000, gt=0)
     embed_batch_size: int = Field(32, gt=0)
+
+    # --- storage backend (qa/postgres/) ------------------------------------
+    backend: Literal["local", "postgres"] = Field(
+        "local", description="'local': FAISS + BM25 files in index_dir; 'postgres': PostgreSQL + pgvector"
+    )
+    database_url: str | None = Field(
+        None, description="postgresql://user:password@host:port/db; unset: the server `qa db start` runs"
+    )
+    db_dir: Path = Path("var/postgres")  # data folder of the embedded server (`qa db`)
+    # Lexical score fused on the postgres backend: "bm25" re-scores PostgreSQL's candidates
+    # with the app's BM25 (the local ranking); "ts_rank" fuses PostgreSQL's own rank.
+    pg_lexical_rank: Literal["bm25", "ts_rank"] = "bm25"
 
     # --- retrieval and answering -----------------------------------------
     top_k: int = Field(5, gt=0, le=50, description="passages retrieved per question")

@@ -147,6 +147,10 @@ class Engine:
 
     @classmethod
     def load(cls, settings: Settings) -> Engine:
+        if settings.backend == "postgres":
+            from qa.postgres.engine import PgEngine
+
+            return PgEngine.load(settings)
         store = IndexStore(settings.index_dir)
         generation = store.current()
         manifest = store.read_manifest(generation)

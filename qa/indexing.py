@@ -22,7 +22,7 @@ from qa.boilerplate import repeated_lines
 from qa.chunking import Chunk, Chunker, embedding_text
 from qa.cleaning import CleanDocument, Sentence, clean_document
 from qa.config import Settings
-from qa.corpus import read_corpus
+from qa.corpus import SkippedFile, read_corpus
 from qa.dedup import find_duplicates
 from qa.dense import build_dense, dense_kind, save_dense
 from qa.embedding import Embedder, WordPieceCounter, model_max_tokens
@@ -115,31 +115,22 @@ def build_index(
     log: Callable[[str], None] | None = None,
     strict: bool = False,
 ) -> IndexReport:
-    """Index ``settings.seeds_dir`` (or ``documents``) into ``settings.index_dir``.
+    """Index ``settings.seeds_dir`` (or ``documents``) into ``settings.index_dir``
+    (or, with ``QA_BACKEND=postgres``, into the database).
 
     Unreadable files are skipped with one line each (always shown); ``strict`` makes
     any of them fatal, leaving the index unchanged.
     """
+    if settings.backend == "postgres":
+        from qa.postgres.writer import build_pg_index
+
+        return build_pg_index(settings, documents=documents, progress=progress, rebuild=rebuild,
+                              with_sentences=with_sentences, log=log, strict=strict)
     started = time.perf_counter()
     say = log or (_log_to_stderr if progress else (lambda _m: None))
     store = IndexStore(settings.index_dir)
-    skipped = []
-    if documents is None:
-        corpus = read_corpus(settings.seeds_dir, log or _log_to_stderr)
-        raw, skipped = corpus.documents, corpus.skipped
-        _check_skipped(skipped, raw, settings.seeds_dir, strict, log or _log_to_stderr)
-    else:
-        raw = documents
-    say(f"cleaning {len(raw)} documents")
-    boilerplate = repeated_lines(raw)
-    cleaned = [clean_document(d, boilerplate) for d in raw]
-
-    dup = find_duplicates({d.doc_id: d.body_text() for d in cleaned}, DOC_DUPLICATE_THRESHOLD)
-    dropped = {d.dropped: d for d in dup}
-    kept = [d for d in cleaned if d.doc_id not in dropped]
-    dropped_docs = _dropped_documents(dup, cleaned)
-    for d in dropped_docs:
-        say(f"skipping {d.dropped_source}: {d.reason}")
+    corpus = prepare_corpus(settings, documents, strict, say, log)
+    cleaned, kept, dropped_docs, skipped = corpus.cleaned, corpus.kept, corpus.dropped, corpus.skipped
 
     previous = _previous_manifest(store)
     if not rebuild and previous is not None and _unchanged(previous, settings, cleaned, with_sentences):
@@ -153,29 +144,10 @@ def build_index(
             skipped=[asdict(s) for s in skipped], seconds=time.perf_counter() - started,
         )
 
-    counter = WordPieceCounter(settings.model)
-    chunker = Chunker(
-        settings.encoding, settings.chunk_tokens, settings.chunk_overlap,
-        counter.count, model_max_tokens(settings.model), counter.starts,
-    )
-    plans = []
-    for doc in kept:
-        chunks = chunker.chunk(doc)
-        sentences = _unique_sentences(chunks) if with_sentences else []
-        plans.append(_DocPlan(doc, chunks, sentences, _cache_key(settings, doc, with_sentences)))
-
+    plans = plan_documents(settings, kept, with_sentences)
     embedder = Embedder(settings.model, settings.embed_batch_size)
     embedded = _fill_vectors(plans, store, embedder, rebuild, say)
-
-    # Passage-level duplicates across documents (quoted paragraphs, syndicated text).
-    all_chunks = [(p, i) for p in plans for i in range(len(p.chunks))]
-    keys = {f"{p.doc.doc_id}#{i}": (p, i) for p, i in all_chunks}
-    pdup = find_duplicates(
-        {k: p.chunks[i].text for k, (p, i) in keys.items()},
-        PASSAGE_DUPLICATE_THRESHOLD,
-        group={k: p.doc.doc_id for k, (p, i) in keys.items()},
-    )
-    skip = {d.dropped for d in pdup}
+    skip = passage_duplicates(plans)
 
     say("writing index")
     with store.new_generation() as gen:
@@ -191,6 +163,65 @@ def build_index(
         skipped=[asdict(s) for s in skipped],
         dense_index=manifest.dense_index, seconds=time.perf_counter() - started,
     )
+
+
+@dataclass
+class PreparedCorpus:
+    """The corpus read, cleaned and de-duplicated: where every index writer starts."""
+
+    cleaned: list[CleanDocument]
+    kept: list[CleanDocument]  # cleaned, less the near-duplicates
+    dropped: list[DroppedDocument]
+    skipped: list[SkippedFile]  # unreadable files
+
+
+def prepare_corpus(
+    settings: Settings, documents: list[RawDocument] | None, strict: bool,
+    say: Callable[[str], None], log: Callable[[str], None] | None = None,
+) -> PreparedCorpus:
+    """Read ``settings.seeds_dir`` (unless ``documents`` are given), clean and de-duplicate."""
+    skipped: list[SkippedFile] = []
+    if documents is None:
+        corpus = read_corpus(settings.seeds_dir, log or _log_to_stderr)
+        raw, skipped = corpus.documents, corpus.skipped
+        _check_skipped(skipped, raw, settings.seeds_dir, strict, log or _log_to_stderr)
+    else:
+        raw = documents
+    say(f"cleaning {len(raw)} documents")
+    boilerplate = repeated_lines(raw)
+    cleaned = [clean_document(d, boilerplate) for d in raw]
+    dup = find_duplicates({d.doc_id: d.body_text() for d in cleaned}, DOC_DUPLICATE_THRESHOLD)
+    dropped = {d.dropped for d in dup}
+    dropped_docs = _dropped_documents(dup, cleaned)
+    for d in dropped_docs:
+        say(f"skipping {d.dropped_source}: {d.reason}")
+    return PreparedCorpus(cleaned, [d for d in cleaned if d.doc_id not in dropped], dropped_docs, skipped)
+
+
+def plan_documents(settings: Settings, docs: list[CleanDocument], with_sentences: bool) -> list[_DocPlan]:
+    """Chunk each document and key its vectors in the cache."""
+    counter = WordPieceCounter(settings.model)
+    chunker = Chunker(
+        settings.encoding, settings.chunk_tokens, settings.chunk_overlap,
+        counter.count, model_max_tokens(settings.model), counter.starts,
+    )
+    plans = []
+    for doc in docs:
+        chunks = chunker.chunk(doc)
+        sentences = _unique_sentences(chunks) if with_sentences else []
+        plans.append(_DocPlan(doc, chunks, sentences, _cache_key(settings, doc, with_sentences)))
+    return plans
+
+
+def passage_duplicates(plans: list[_DocPlan]) -> set[str]:
+    """Keys ("doc_id#chunk") of passages repeated from another document (quotes, syndication)."""
+    keys = {f"{p.doc.doc_id}#{i}": (p, i) for p in plans for i in range(len(p.chunks))}
+    pdup = find_duplicates(
+        {k: p.chunks[i].text for k, (p, i) in keys.items()},
+        PASSAGE_DUPLICATE_THRESHOLD,
+        group={k: p.doc.doc_id for k, (p, i) in keys.items()},
+    )
+    return {d.dropped for d in pdup}
 
 
 def _check_skipped(skipped, raw, folder, strict: bool, warn: Callable[[str], None]) -> None:

@@ -10,4 +10,11 @@ fi
 .venv/bin/ruff check qa tests bench
 # Answer-quality gate: floors in eval/gate.json and no regression past eval/baseline.json.
 .venv/bin/qa eval --gate
+# The same gate on the PostgreSQL backend, on the server the README starts (qa db, idempotent;
+# vectors come from the cache the run above filled, so nothing is embedded twice).
+if ! .venv/bin/qa db status >/dev/null; then
+    .venv/bin/qa db start >/dev/null
+    trap '.venv/bin/qa db stop >/dev/null || true' EXIT   # only a server this run started
+fi
+QA_BACKEND=postgres .venv/bin/qa eval --gate --quiet --out var/eval-postgres
 .venv/bin/python -m pytest "$@"
