@@ -56,13 +56,13 @@ def build_pg_index(
     say = log or (_log_to_stderr if progress else (lambda _m: None))
     url = database_url(settings)
     where = redact(url)
-    corpus = prepare_corpus(settings, documents, strict, say, log)
-    cleaned, kept, dropped_docs = corpus.cleaned, corpus.kept, corpus.dropped
-    skipped = [asdict(s) for s in corpus.skipped]
-    conn = connect(url)
+    conn = connect(url)  # first: a database that cannot be used fails before any work
     try:
         # One writer at a time; readers are never blocked (they read the last commit).
         conn.execute("SELECT pg_advisory_lock(%s)", (schema.WRITE_LOCK,))
+        corpus = prepare_corpus(settings, documents, strict, say, log)
+        cleaned, kept, dropped_docs = corpus.cleaned, corpus.kept, corpus.dropped
+        skipped = [asdict(s) for s in corpus.skipped]
         layout = schema.schema_version(conn)
         meta = schema.read_meta(conn) if layout == schema.SCHEMA_VERSION else None
         reusable = not rebuild and meta is not None and _same_settings(meta.manifest, settings, with_sentences)
