@@ -46,11 +46,11 @@ def make_text(size: int, paragraphs: bool) -> str:
 
 def run_case(path: Path) -> dict:
     """In the child: load, clean and chunk one file; report seconds and peak RSS."""
-    from qa.chunking import Chunker
-    from qa.cleaning import clean_document
     from qa.config import Settings
-    from qa.embedding import WordPieceCounter, model_max_tokens
-    from qa.loaders import load_file
+    from qa.index.embedding import WordPieceCounter, model_max_tokens
+    from qa.ingest.chunk import Chunker
+    from qa.ingest.clean import clean_document
+    from qa.ingest.readers import load_file
 
     settings = Settings()
     counter = WordPieceCounter(settings.model)

@@ -51,8 +51,8 @@ def _ensure_index(index_dir: str | None, seeds_dir: str | None) -> None:
     """Build the index if there is none (incremental: a no-op when it is up to date)."""
     from qa.config import Settings
     from qa.errors import IndexMissingError
-    from qa.indexing import build_index
-    from qa.store import IndexStore
+    from qa.index.build import build_index
+    from qa.index.store import IndexStore
 
     overrides = {k: v for k, v in {"index_dir": index_dir, "seeds_dir": seeds_dir}.items() if v}
     settings = Settings(**overrides)
@@ -73,7 +73,7 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str, Path]
     log = Path(tempfile.mkstemp(prefix="qa-load-server-", suffix=".log")[1])
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from qa.api import serve; serve()"],
+            [sys.executable, "-c", "from qa.serve.app import serve; serve()"],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"

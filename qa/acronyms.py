@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from qa.lexical import tokenize
+from qa.words import tokenize
 
 _DEFINITION = re.compile(r"\(([A-Z][A-Za-z]{1,7}?)s?\)")
 _WORD = re.compile(r"[A-Za-z][\w’'-]*")

@@ -23,8 +23,8 @@ import numpy as np
 
 from qa.acronyms import canonical, spelled_out_asked, spells_out
 from qa.answer_types import IDENTITY_Q, expected_type, holds, speaker_name, speaker_role
-from qa.lexical import tokenize
 from qa.subjects import focus, is_attribution, unknown_names
+from qa.words import tokenize
 
 NO_ANSWER = "I could not find an answer to that in the documents."
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-from qa.lexical import tokenize
+from qa.words import tokenize
 
 AnswerType = Literal["money", "year", "date", "number", "person", "company"]
 

@@ -182,7 +182,7 @@ def qa_executable() -> list[str]:
 def bench_indexing(seeds_dir: Path, index_dir: Path, repeats: int, say: Say) -> dict[str, Any]:
     """Fresh build (timed by stage), then re-index of the unchanged corpus."""
     from qa.config import Settings
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     settings = Settings(seeds_dir=seeds_dir, index_dir=index_dir)
     stamps: list[tuple[float, str]] = []
@@ -257,8 +257,8 @@ def _current_generation(index_dir: Path) -> Path | None:
 def bench_warm(index_dir: Path, questions: list[str], repeats: int, say: Say) -> dict[str, Any]:
     """Engine.ask end to end, and its floor (query embedding + bare dense search)."""
     from qa.config import Settings
-    from qa.dense import search_dense
     from qa.engine import Engine
+    from qa.retrieve.dense import search_dense
 
     settings = Settings(index_dir=index_dir)
     t0 = time.perf_counter()
@@ -318,7 +318,7 @@ def bench_warm(index_dir: Path, questions: list[str], repeats: int, say: Say) ->
 _SERVER = """
 import sys
 import uvicorn
-from qa.api import create_app
+from qa.serve.app import create_app
 from qa.config import Settings
 settings = Settings(index_dir=sys.argv[1], rate_limit_per_minute=0)
 uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
@@ -347,9 +347,9 @@ def bench_http(index_dir: Path, questions: list[str], repeats: int, say: Say) ->
     import http.client
 
     try:
-        import qa.api  # noqa: F401
+        import qa.serve.app  # noqa: F401
     except Exception as exc:  # the API is another helper's work; report rather than fail
-        return {"skipped": f"qa.api is not importable ({type(exc).__name__}: {exc})"}
+        return {"skipped": f"qa.serve.app is not importable ({type(exc).__name__}: {exc})"}
     port = _free_port()
     env = {**os.environ, "QA_RATE_LIMIT_PER_MINUTE": "0"}
     proc = subprocess.Popen(
@@ -398,7 +398,7 @@ def bench_http(index_dir: Path, questions: list[str], repeats: int, say: Say) ->
             runs.append({"p50_ms": s["p50_ms"], "p95_ms": s["p95_ms"], "mean_ms": s["mean_ms"]})
         rss_after = rss_mb(proc.pid)
         out = {
-            "server": "uvicorn, qa.api.create_app(Settings(index_dir, rate_limit_per_minute=0)), 1 process",
+            "server": "uvicorn, qa.serve.app.create_app(Settings(index_dir, rate_limit_per_minute=0)), 1 process",
             "client": "http.client keep-alive, one request at a time",
             "questions": len(questions),
             "repeats": repeats,
@@ -683,8 +683,15 @@ def growth_point(
     import faiss
 
     from qa.config import Settings
-    from qa.dense import IVF_NPROBE, IVF_SQ8, NumpyFlat, build_dense, dense_kind, search_dense
-    from qa.retrieval import HybridRetriever
+    from qa.retrieve.dense import (
+        IVF_NPROBE,
+        IVF_SQ8,
+        NumpyFlat,
+        build_dense,
+        dense_kind,
+        search_dense,
+    )
+    from qa.retrieve.fusion import HybridRetriever
 
     exact_max = Settings().exact_search_max if exact_max is None else exact_max
     out: dict[str, Any] = {"n": n, "queries": queries, "exact_search_max": exact_max}
@@ -758,7 +765,7 @@ def growth_point(
     out["policy_dense_search"] = summarize(lat)
 
     if lexical:
-        from qa.lexical import LexicalIndex
+        from qa.retrieve.lexical import LexicalIndex
 
         t = time.perf_counter()
         texts, qtexts = synthetic_passages(n, queries, words=words, seed=seed)

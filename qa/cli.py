@@ -45,7 +45,7 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="stop (index unchanged) if any file cannot be read, instead of skipping it")
 def index(seeds_dir, index_dir, rebuild, as_json, quiet, strict) -> None:
     """Build or update the index (only new or changed files are embedded)."""
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir)
     try:
@@ -155,7 +155,7 @@ def search(query, as_json, k, index_dir) -> None:
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="index folder [index]")
 def serve(host, port, index_dir) -> None:
     """Run the HTTP API and chat widget (uvicorn)."""
-    from qa.api import serve as run_server
+    from qa.serve.app import serve as run_server
 
     run_server(_settings(host=host, port=port, index_dir=index_dir))
 
@@ -170,7 +170,7 @@ def feedback() -> None:
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="output file [stdout]")
 def feedback_export(db_path, output) -> None:
     """Write feedback as evaluation items (eval/questions.jsonl format), one JSON per line."""
-    from qa.feedback import export_feedback_jsonl
+    from qa.serve.feedback import export_feedback_jsonl
 
     settings = _settings(feedback_db=db_path)
     if not settings.feedback_db.is_file():

@@ -89,7 +89,7 @@ def _engine(settings: Settings, build: bool, quiet: bool):
     from qa.engine import Engine
 
     if build:
-        from qa.indexing import build_index
+        from qa.index.build import build_index
 
         build_index(settings, progress=not quiet)
     engine = Engine.load(settings)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import _lean_bm25s  # noqa: F401  (first: bm25s without numba/scipy; see the module)
 from qa.acronyms import find_acronyms, spelled_out_asked, spells_out
 from qa.answer import (
     ExtractiveAnswerer,
@@ -28,14 +27,15 @@ from qa.answer import (
 )
 from qa.answer_types import find_people
 from qa.config import Settings
-from qa.dense import load_dense
-from qa.embedding import Embedder
 from qa.errors import IndexCorruptError, InvalidQuestionError
-from qa.lexical import LexicalIndex, tokenize
+from qa.index.embedding import Embedder
+from qa.index.query_encoder import QueryEncoder, load_query_encoder
+from qa.index.store import IndexStore, Manifest, read_jsonl
 from qa.models import Answer, Citation, SearchHit, SearchResult, Segment, SourceDocument
-from qa.query_encoder import QueryEncoder, load_query_encoder
-from qa.retrieval import Candidate, HybridRetriever, Mode, SentenceVectors
-from qa.store import IndexStore, Manifest, read_jsonl
+from qa.retrieve.dense import load_dense
+from qa.retrieve.fusion import Candidate, HybridRetriever, Mode, SentenceVectors
+from qa.retrieve.lexical import LexicalIndex
+from qa.words import tokenize
 
 # Passages scanned for an acronym's spelled-out form (in document order: it is
 # usually spelled out where first used).

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.acronyms import canonical
-from qa.lexical import tokenize
+from qa.words import tokenize
 
 # Capitalised words after the first: names of places, people, organisations.
 _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w’'&-]*")

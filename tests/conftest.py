@@ -26,7 +26,7 @@ def seed_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def seed_index(seed_settings):
     """Build the seed index once; returns the build report."""
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     return build_index(seed_settings)
 

@@ -20,9 +20,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from qa.api import create_app
-from qa.api_security import proxy_options
 from qa.config import Settings
+from qa.serve.app import create_app
+from qa.serve.security import proxy_options
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -122,7 +122,7 @@ def built_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         return Path(settings.index_dir)
     except pytest.FixtureLookupError:
         pass
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("api-index")
     build_index(Settings(seeds_dir=SEEDS, index_dir=index_dir), progress=False)

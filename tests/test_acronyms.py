@@ -1,5 +1,5 @@
 from qa.acronyms import canonical, find_acronyms, spelled_out_asked, spells_out
-from qa.lexical import tokenize
+from qa.words import tokenize
 
 TEXT = (
     "An accountable care organisation (ACO) holds one contract. "

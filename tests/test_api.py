@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from qa.api import create_app
 from qa.errors import IndexCorruptError
-from qa.feedback import export_feedback
 from qa.models import Answer, SearchResult, SourceDocument
+from qa.serve.app import create_app
+from qa.serve.feedback import export_feedback
 
 # The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
 # registering it as a plugin makes its session fixtures shared by every API test module.

@@ -11,8 +11,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from qa.api import create_app
 from qa.config import Settings
+from qa.serve.app import create_app
 
 # The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
 # registering it as a plugin makes its session fixtures shared by every API test module.

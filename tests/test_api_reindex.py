@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from qa.api import create_app
+from qa.serve.app import create_app
 
 # The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
 # registering it as a plugin makes its session fixtures shared by every API test module.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.api import create_app
+from qa.serve.app import create_app
 
 pytest_plugins = ["conftest_api"]
 pytest.register_assert_rewrite("conftest_api")
@@ -25,7 +25,7 @@ DOCS = {
 @pytest.fixture(scope="module")
 def index(tmp_path_factory) -> tuple[Path, Path]:
     from qa.config import Settings
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     tmp = tmp_path_factory.mktemp("site")
     seeds = tmp / "seeds"

@@ -57,7 +57,7 @@ def test_missing_files_are_reported(tmp_path):
 def test_beir_cli_all_modes(tmp_path, monkeypatch):
     # The ONNX query-encoder export is not what this test is about; queries fall back
     # to sentence-transformers, which embedded the documents anyway.
-    monkeypatch.setattr("qa.indexing.ensure_query_encoder", lambda *a, **k: None, raising=False)
+    monkeypatch.setattr("qa.index.build.ensure_query_encoder", lambda *a, **k: None, raising=False)
     folder = _write_beir(tmp_path / "tiny")
     args = ["--beir", str(folder), "--index", str(tmp_path / "idx"), "--out", str(tmp_path / "out"),
             "--mode", "all", "--json", "-q"]

@@ -40,7 +40,7 @@ def test_synthetic_vectors_are_clustered_unit_vectors():
 
 
 def test_synthetic_passages_feed_the_lexical_index():
-    from qa.lexical import LexicalIndex
+    from qa.retrieve.lexical import LexicalIndex
 
     texts, queries = synthetic_passages(500, 20, words=30, vocab=2000)
     assert len(texts) == 500 and len(queries) == 20

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import Chunker, embedding_text
-from qa.cleaning import clean_document
 from qa.config import DEFAULT_ENCODING, DEFAULT_MODEL
-from qa.embedding import WordPieceCounter, model_max_tokens
-from qa.loaders import RawDocument, load_file
+from qa.index.embedding import WordPieceCounter, model_max_tokens
+from qa.ingest.chunk import Chunker, embedding_text
+from qa.ingest.clean import clean_document
+from qa.ingest.readers import RawDocument, load_file
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.cleaning import clean_document
-from qa.loaders import RawDocument, load_file
+from qa.ingest.clean import clean_document
+from qa.ingest.readers import RawDocument, load_file
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -157,7 +157,7 @@ def test_a_table_of_numbers_is_not_prose():
 
 
 def test_lines_many_pages_repeat_are_learned_as_boilerplate():
-    from qa.boilerplate import repeated_lines
+    from qa.ingest.boilerplate import repeated_lines
 
     banner = "Members area: renew your annual pass online"
     pages = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.conversation import content_words, is_follow_up, make_standalone, message_text
+from qa.serve.conversation import content_words, is_follow_up, make_standalone, message_text
 
 FIRST = "What are accountable care systems?"
 

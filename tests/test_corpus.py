@@ -9,9 +9,9 @@ import pytest
 from odd_files import write_odd_corpus
 
 from qa.config import Settings
-from qa.corpus import read_corpus
 from qa.errors import InvalidDocumentError
-from qa.indexing import build_index
+from qa.index.build import build_index
+from qa.ingest.corpus import read_corpus
 
 
 def _outcomes(corpus) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.dedup import find_duplicates
+from qa.ingest.dedup import find_duplicates
 
 TEMPLATE = (
     "Opening hours and fees for the municipal swimming pool. The pool opens at {h} in the morning and "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from made_up import made_up_text
 
-from qa.store import IndexStore
+from qa.index.store import IndexStore
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import faiss
 import numpy as np
 import pytest
 
-from qa.dense import (
+from qa.retrieve.dense import (
     FLAT,
     HNSW,
     IVF_FLAT,
@@ -143,7 +143,7 @@ def test_backends_satisfy_the_protocol():
 def test_engine_over_an_approximate_index_answers_like_the_exact_one(seed_settings, seed_index, engine, tmp_path):
     """Same seed corpus, exact_search_max below its size: IVF index, same top passages."""
     from qa.engine import Engine
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     index_dir = tmp_path / "index"
     shutil.copytree(seed_settings.index_dir, index_dir)  # cached vectors and ONNX export come along
@@ -161,7 +161,7 @@ def test_engine_over_an_approximate_index_answers_like_the_exact_one(seed_settin
 
 
 def test_one_blas_thread_is_scoped():
-    from qa.blas import _openblas_set_threads_local, one_blas_thread
+    from qa.index.blas import _openblas_set_threads_local, one_blas_thread
 
     fn = _openblas_set_threads_local()
     if fn is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import InvalidQuestionError
-from qa.lexical import tokenize
+from qa.words import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [

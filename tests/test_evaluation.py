@@ -18,7 +18,7 @@ from qa.evaluation.dataset import load_items
 from qa.evaluation.gate import GateConfig, check_gate, load_gate
 from qa.evaluation.report import write_outputs
 from qa.evaluation.runner import run_eval
-from qa.retrieval import Candidate
+from qa.retrieve.fusion import Candidate
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"

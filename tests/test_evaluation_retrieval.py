@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from qa.lexical import LexicalIndex, query_tokens, tokenize
+from qa.retrieve.lexical import LexicalIndex
+from qa.words import query_tokens, tokenize
 
 
 def test_question_words_are_dropped_from_queries_only():

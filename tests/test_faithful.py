@@ -11,8 +11,8 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.cleaning import clean_document
-from qa.loaders import RawDocument
+from qa.ingest.clean import clean_document
+from qa.ingest.readers import RawDocument
 
 _IGNORED = re.compile(r"[\s\ue000-\uf8ff\U000f0000-\U0010ffff]+")
 

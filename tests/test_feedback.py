@@ -7,7 +7,7 @@ import json
 import sqlite3
 import threading
 
-from qa.feedback import (
+from qa.serve.feedback import (
     FeedbackIn,
     export_feedback,
     export_feedback_jsonl,

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from odd_files import make_pdf
 
-from qa.cleaning import clean_document
 from qa.config import Settings
-from qa.indexing import build_index
-from qa.loaders import load_file
+from qa.index.build import build_index
+from qa.ingest.clean import clean_document
+from qa.ingest.readers import load_file
 
 MARKDOWN = """# fastcsv: **quick** CSV parsing
 

@@ -11,8 +11,8 @@ import pytest
 from qa.config import Settings
 from qa.engine import Engine
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InvalidDocumentError
-from qa.indexing import build_index
-from qa.store import IndexStore
+from qa.index.build import build_index
+from qa.index.store import IndexStore
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

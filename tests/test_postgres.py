@@ -96,7 +96,7 @@ def database(pg) -> str:
 @pytest.fixture(scope="session")
 def seed_pg(pg, seed_settings, seed_index) -> Settings:
     """The seeds indexed into PostgreSQL, with the local index's vector cache."""
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     name = "seeds"
     with _admin(pg) as conn:
@@ -183,7 +183,7 @@ def _passage_ids(url: str) -> dict[str, list[int]]:
 
 def test_incremental_reindex_rewrites_only_the_changed_document(tmp_path, database, cache_dir):
     from qa.engine import Engine
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     settings = _pg_settings(tmp_path, database, cache_dir)
     first = build_index(settings)
@@ -211,7 +211,7 @@ def test_incremental_reindex_rewrites_only_the_changed_document(tmp_path, databa
 
 def test_failed_write_leaves_the_previous_index(tmp_path, database, cache_dir, monkeypatch):
     from qa.engine import Engine
-    from qa.indexing import build_index
+    from qa.index.build import build_index
     from qa.postgres import writer
 
     settings = _pg_settings(tmp_path, database, cache_dir)
@@ -232,7 +232,7 @@ def test_failed_write_leaves_the_previous_index(tmp_path, database, cache_dir, m
 
 def test_manifest_mismatch_is_the_local_indexs_error(tmp_path, database, cache_dir):
     from qa.engine import Engine
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     settings = _pg_settings(tmp_path, database, cache_dir)
     build_index(settings)
@@ -328,7 +328,7 @@ def _wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> dict
 
 
 def test_two_servers_answer_through_a_reindex(tmp_path, database, cache_dir):
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     settings = _pg_settings(tmp_path, database, cache_dir)
     build_index(settings)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.query_encoder import (
+from qa.index.query_encoder import (
     ENCODER_FILE,
     MIN_AGREEMENT,
     NumpyBertEncoder,
@@ -167,7 +167,7 @@ def test_up_to_date_export_is_not_redone(bundle, seed_settings):
 
 
 def test_safetensors_round_trip(tmp_path):
-    from qa.query_encoder import read_safetensors, write_safetensors
+    from qa.index.query_encoder import read_safetensors, write_safetensors
 
     tensors = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.ones(5, np.float16), "c": np.arange(3)}
     write_safetensors(tmp_path / "w.safetensors", tensors)

@@ -1,11 +1,11 @@
-"""Hybrid fusion details (qa/retrieval.py); end-to-end ranking is covered in test_engine and qa eval."""
+"""Hybrid fusion details (qa/retrieve/fusion.py); end-to-end ranking is covered in test_engine and qa eval."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from qa.retrieval import HybridRetriever, SentenceVectors
+from qa.retrieve.fusion import HybridRetriever, SentenceVectors
 
 
 def test_best_sentence_is_the_highest_cosine_per_passage_in_pool_order():

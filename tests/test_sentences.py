@@ -1,8 +1,8 @@
-"""Sentence splitting (qa/sentences.py): abbreviations, initials and run-on lists."""
+"""Sentence splitting (qa/ingest/sentences.py): abbreviations, initials and run-on lists."""
 
 from __future__ import annotations
 
-from qa.sentences import LONG_SENTENCE_WORDS, split_sentences
+from qa.ingest.sentences import LONG_SENTENCE_WORDS, split_sentences
 
 
 def _split(text: str) -> list[str]:

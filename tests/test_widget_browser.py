@@ -1,6 +1,6 @@
 """End-to-end tests of the embeddable chat widget in headless Chromium against the real API.
 
-A real index of ``seeds/`` is served by ``qa.api.create_app`` under uvicorn on
+A real index of ``seeds/`` is served by ``qa.serve.app.create_app`` under uvicorn on
 127.0.0.1; the host page (tests/widget_host/index.html) is served by a second,
 plain HTTP server on ``localhost`` -- a different origin, as on a customer's site --
 and embeds the widget with one <script> tag.
@@ -70,12 +70,12 @@ def _free_port() -> int:
 
 
 class ApiServer:
-    """``qa.api.create_app(settings)`` under a real uvicorn server in a thread."""
+    """``qa.serve.app.create_app(settings)`` under a real uvicorn server in a thread."""
 
     def __init__(self, settings: Any, **app_kwargs: Any) -> None:
         import uvicorn
 
-        from qa.api import create_app
+        from qa.serve.app import create_app
 
         self.settings = settings
         self.app = create_app(settings, **app_kwargs)
@@ -234,7 +234,7 @@ The harbour museum keeps the original 1931 ferry bell, which was rung at every d
 @pytest.fixture(scope="session")
 def xss_api(host: HostServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     """A one-document corpus whose text contains live-looking HTML."""
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     tmp = tmp_path_factory.mktemp("widget-xss")
     seeds = tmp / "seeds"
@@ -651,7 +651,7 @@ def test_rate_limited_question_shows_retry_time(
 def test_feedback_and_bad_citation_are_posted(
     new_page: Callable[..., Any], host: HostServer, api: ApiServer
 ) -> None:
-    from qa.feedback import read_feedback
+    from qa.serve.feedback import read_feedback
 
     page = new_page()
     open_host(page, host, api)

@@ -23,7 +23,7 @@ import numpy as np
 
 from qa.errors import QAError
 from qa.evaluation.ir import rank_scores
-from qa.loaders import RawDocument
+from qa.ingest.readers import RawDocument
 
 MODES = ("dense", "lexical", "hybrid")
 PASSAGE_DEPTH = 100  # passages retrieved per query before pooling to documents
@@ -116,7 +116,7 @@ def raw_documents(dataset: BeirDataset) -> list[RawDocument]:
     """One document per corpus row: the title on the first line, then the text.
 
     The cleaner takes the first short line as the title and the chunker puts the
-    title in front of every passage it embeds (``qa.chunking.embedding_text``),
+    title in front of every passage it embeds (``qa.ingest.chunk.embedding_text``),
     the same treatment the seed articles get.
     """
     docs = []
@@ -184,7 +184,7 @@ def evaluate_mode(
 
 def index_beir(dataset: BeirDataset, settings, rebuild: bool = False, progress: bool = False):
     """Build or reuse the index of the corpus (vectors are cached, so reruns embed nothing)."""
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     return build_index(
         settings, documents=raw_documents(dataset), progress=progress, rebuild=rebuild,

@@ -130,7 +130,7 @@ def _pad(rows: list[np.ndarray]) -> np.ndarray:
 
 
 def _bench_manifest(n: int, dim: int):
-    from qa.store import FORMAT_VERSION, Manifest
+    from qa.index.store import FORMAT_VERSION, Manifest
 
     return Manifest(format_version=FORMAT_VERSION, model="synthetic", dim=dim, encoding="none", chunk_tokens=160,
                     chunk_overlap=32, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), passages=n,

@@ -15,17 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import _lean_bm25s  # noqa: F401  (bm25s without numba/scipy)
 from qa.answer import ExtractiveAnswerer, SentenceRecord
 from qa.config import Settings
-from qa.embedding import Embedder
 from qa.engine import DENSE_WEIGHT, SENTENCE_WEIGHT, Engine, Passage
 from qa.errors import IndexCorruptError
-from qa.lexical import LexicalIndex
+from qa.index.embedding import Embedder
 from qa.postgres import schema
 from qa.postgres.connection import connect, database_url, redact
 from qa.postgres.retriever import PgRetriever
-from qa.retrieval import SentenceVectors
+from qa.retrieve.fusion import SentenceVectors
+from qa.retrieve.lexical import LexicalIndex
 
 
 class PgEngine(Engine):

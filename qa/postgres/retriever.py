@@ -4,7 +4,7 @@ One statement takes the HNSW nearest neighbours (``<#>``, negative inner product
 the vectors are unit length) and the full-text matches ranked by ``ts_rank`` (GIN
 index on the app's own tokens), pools them, and returns for every pooled passage its
 exact cosine, its ``ts_rank`` and the index generation.  The fusion then runs in the
-app with ``qa.retrieval``'s code: min-max scaling, the best-sentence (MaxP) share on
+app with ``qa.retrieve.fusion``'s code: min-max scaling, the best-sentence (MaxP) share on
 the dense side, the dense weight.
 
 ``rank="bm25"`` (the default) scores the lexical side of the pool with the app's BM25
@@ -21,9 +21,10 @@ from typing import Literal
 
 import numpy as np
 
-from qa.lexical import LexicalIndex, query_tokens
 from qa.postgres.connection import DatabaseError, connect
-from qa.retrieval import Candidate, Mode, SentenceVectors, _minmax
+from qa.retrieve.fusion import Candidate, Mode, SentenceVectors, _minmax
+from qa.retrieve.lexical import LexicalIndex
+from qa.words import query_tokens
 
 Rank = Literal["bm25", "ts_rank"]
 

@@ -11,7 +11,7 @@ Retrieval filters on the generation the engine loaded (``added <= g`` and not ye
 its passages until it has reloaded; rows removed two generations ago are deleted, as
 the local store keeps the previous generation folder and prunes older ones.
 
-Lexical search runs on the app's own tokens (``qa.lexical.tokenize``: acronym-aware,
+Lexical search runs on the app's own tokens (``qa.retrieve.lexical.tokenize``: acronym-aware,
 Snowball-stemmed), stored space-separated in ``lexemes`` and indexed as a
 ``tsvector`` with the 'simple' configuration, so PostgreSQL matches the same terms
 as BM25 does; only the ranking function differs (``ts_rank``: no IDF).
@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 
 from qa.errors import IndexMismatchError, IndexMissingError
-from qa.store import FORMAT_VERSION, Manifest
+from qa.index.store import FORMAT_VERSION, Manifest
 
 # HNSW graph parameters: pgvector's defaults (m=16, ef_construction=64); see bench/RESULTS.md.
 HNSW_M = 16
@@ -79,7 +79,7 @@ def create_tables(conn, dim: int) -> None:
             end_offset int NOT NULL,
             text text NOT NULL,
             sent_ords int[] NOT NULL,       -- the document's sentence numbers in this passage
-            lexemes text NOT NULL,          -- qa.lexical.tokenize(title + text), space-separated
+            lexemes text NOT NULL,          -- qa.retrieve.lexical.tokenize(title + text), space-separated
             tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', lexemes)) STORED,
             embedding vector({int(dim)}) NOT NULL
         )"""
@@ -176,7 +176,7 @@ def require_meta(conn, where: str) -> Meta:
 
 
 def check_compatible(manifest: Manifest, model: str, encoding: str, where: str) -> None:
-    """The local index's checks (qa.store.IndexStore.check_compatible), worded for a database."""
+    """The local index's checks (qa.index.store.IndexStore.check_compatible), worded for a database."""
     place = f"the index in the database at {where}"
     if manifest.format_version != FORMAT_VERSION:
         raise IndexMismatchError(

@@ -1,6 +1,6 @@
 """`qa index` into PostgreSQL: incremental, and atomic per run.
 
-The pipeline up to the vectors is the local one (``qa.indexing``): the same
+The pipeline up to the vectors is the local one (``qa.index.build``): the same
 cleaning, de-duplication, chunking and per-document vector cache, so the rows hold
 exactly the passages, sentences and vectors the local index would.  Then one
 transaction deletes the rows of removed and changed documents, inserts the changed
@@ -19,9 +19,8 @@ import numpy as np
 
 from qa.answer_types import find_people
 from qa.config import Settings
-from qa.embedding import Embedder
 from qa.errors import IndexMismatchError
-from qa.indexing import (
+from qa.index.build import (
     PIPELINE_VERSION,
     DroppedDocument,
     IndexReport,
@@ -31,12 +30,13 @@ from qa.indexing import (
     plan_documents,
     prepare_corpus,
 )
-from qa.lexical import tokenize
-from qa.loaders import RawDocument
+from qa.index.embedding import Embedder
+from qa.index.query_encoder import ensure_query_encoder
+from qa.index.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest
+from qa.ingest.readers import RawDocument
 from qa.postgres import schema
 from qa.postgres.connection import connect, database_url, redact
-from qa.query_encoder import ensure_query_encoder
-from qa.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest
+from qa.words import tokenize
 
 DENSE_KIND = "pgvector-hnsw"
 

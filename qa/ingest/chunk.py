@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from qa.cleaning import KEPT_RUN, CleanDocument, Sentence
+from qa.ingest.clean import KEPT_RUN, CleanDocument, Sentence
 from qa.models import Section
 
 # A run of characters with no space longer than this (a base64 blob, a URL list glued

@@ -1,7 +1,7 @@
 """OpenAI-compatible ``POST /v1/chat/completions`` so existing chat clients can use the assistant.
 
 The last user message is the question; earlier user messages make a follow-up
-self-contained (qa.conversation).  Citations travel in one extra top-level field,
+self-contained (qa.serve.conversation).  Citations travel in one extra top-level field,
 ``citations`` (a list of Citation), on the non-streamed response and on the final
 streamed chunk (the one with ``finish_reason: "stop"``); ``[n]`` markers stay in the text.
 """
@@ -18,15 +18,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from qa.api_engine import checked_question, current_engine, run_engine
-from qa.api_errors import ERROR_RESPONSES, INTERNAL_ERROR, error_body
-from qa.api_ratelimit import rate_limit
-from qa.api_security import SettingsDep, check_origin
-from qa.api_sse import SSE_HEADERS, split_deltas, sse
 from qa.config import Settings
-from qa.conversation import make_standalone, message_text
 from qa.errors import InvalidQuestionError, QAError
 from qa.models import Answer, Citation
+from qa.serve.conversation import make_standalone, message_text
+from qa.serve.deps import checked_question, current_engine, run_engine
+from qa.serve.errors import ERROR_RESPONSES, INTERNAL_ERROR, error_body
+from qa.serve.ratelimit import rate_limit
+from qa.serve.security import SettingsDep, check_origin
+from qa.serve.sse import SSE_HEADERS, split_deltas, sse
 
 log = logging.getLogger("qa.api")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.errors import InvalidDocumentError
-from qa.loaders import SUPPORTED_SUFFIXES, RawDocument, display_path, load_file
+from qa.ingest.readers import SUPPORTED_SUFFIXES, RawDocument, display_path, load_file
 
 # Above this many bytes a file (or a whole corpus) gets a warning with an estimate first.
 LARGE_INPUT_BYTES = 10_000_000

@@ -25,7 +25,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from qa.blas import one_blas_thread
+from qa.index.blas import one_blas_thread
 
 FLAT = "flat"  # exact inner product
 IVF_SQ8 = "ivf-sq8"  # inverted lists, 8-bit scalar-quantised codes (the approximate default)

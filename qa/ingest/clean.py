@@ -19,10 +19,10 @@ import re
 from array import array
 from dataclasses import dataclass, field
 
-from qa.boilerplate import line_key
-from qa.loaders import RawDocument
+from qa.ingest.boilerplate import line_key
+from qa.ingest.readers import RawDocument
+from qa.ingest.sentences import Span, split_sentences
 from qa.models import Section, Segment
-from qa.sentences import Span, split_sentences
 
 # Lines that are boilerplate wherever they appear (matched against the stripped line).
 _BOILERPLATE = [
@@ -125,7 +125,7 @@ class CleanDocument:
     raw_text: str
     sha256: str
     paragraphs: list[Paragraph] = field(default_factory=list)
-    offsets_in: str = "file"  # "extracted" for HTML and PDF (see qa/loaders.py)
+    offsets_in: str = "file"  # "extracted" for HTML and PDF (see qa/ingest/readers.py)
     page_starts: tuple[int, ...] = ()
     # Corpus-learned boilerplate lines dropped here: other files decide them, so they are
     # part of this document's cache key.
@@ -223,9 +223,9 @@ def _is_hard_wrapped(lines: list[_Line]) -> bool:
 
 
 def clean_document(doc: RawDocument, boilerplate: frozenset[str] = frozenset()) -> CleanDocument:
-    """``boilerplate``: line keys the corpus repeats on many pages (qa/boilerplate.py)."""
+    """``boilerplate``: line keys the corpus repeats on many pages (qa/ingest/boilerplate.py)."""
     if doc.kind == "markdown":
-        from qa.markdown_reader import clean_markdown  # a real parser, not the line rules below
+        from qa.ingest.markdown import clean_markdown  # a real parser, not the line rules below
 
         clean = clean_markdown(doc)
     else:

@@ -16,8 +16,8 @@ import re
 from array import array
 from functools import lru_cache
 
-from qa.cleaning import CleanDocument, Paragraph, short_title
-from qa.loaders import RawDocument
+from qa.ingest.clean import CleanDocument, Paragraph, short_title
+from qa.ingest.readers import RawDocument
 
 _HAS_WORD = re.compile(r"[^\W\d_]")
 

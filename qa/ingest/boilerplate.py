@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from qa.loaders import RawDocument
+from qa.ingest.readers import RawDocument
 
 MIN_DOCS = 3
 MIN_SHARE = 0.2

@@ -18,20 +18,20 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer_types import find_people
-from qa.boilerplate import repeated_lines
-from qa.chunking import Chunk, Chunker, embedding_text
-from qa.cleaning import CleanDocument, Sentence, clean_document
 from qa.config import Settings
-from qa.corpus import SkippedFile, read_corpus
-from qa.dedup import find_duplicates
-from qa.dense import build_dense, dense_kind, save_dense
-from qa.embedding import Embedder, WordPieceCounter, model_max_tokens
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InvalidDocumentError
-from qa.lexical import LexicalIndex
-from qa.loaders import RawDocument
+from qa.index.embedding import Embedder, WordPieceCounter, model_max_tokens
+from qa.index.query_encoder import ensure_query_encoder
+from qa.index.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
+from qa.ingest.boilerplate import repeated_lines
+from qa.ingest.chunk import Chunk, Chunker, embedding_text
+from qa.ingest.clean import CleanDocument, Sentence, clean_document
+from qa.ingest.corpus import SkippedFile, read_corpus
+from qa.ingest.dedup import find_duplicates
+from qa.ingest.readers import RawDocument
 from qa.progress import EmbedProgress
-from qa.query_encoder import ensure_query_encoder
-from qa.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
+from qa.retrieve.dense import build_dense, dense_kind, save_dense
+from qa.retrieve.lexical import LexicalIndex
 
 # Bump when cleaning or chunking changes output, so cached vectors are not reused.
 PIPELINE_VERSION = 5  # 5: no footnote digits dropped, sentences cut at skipped page footers, Markdown parsed, wordless lines dropped; 4: run-on list sentences split at semicolons; 3: split sentences keep their author
@@ -153,7 +153,7 @@ def build_index(
     with store.new_generation() as gen:
         manifest = _write_generation(gen, settings, plans, skip, dropped_docs, cleaned, with_sentences, say)
     store.prune_cache({p.key for p in plans})
-    # The torch-free query path (qa/query_encoder.py); a failed export only warns.
+    # The torch-free query path (qa/index/query_encoder.py); a failed export only warns.
     ensure_query_encoder(settings.index_dir, settings.model, embedder, say)
     return IndexReport(
         index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),

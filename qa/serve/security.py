@@ -12,8 +12,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qa.api_errors import APIError, error_body, error_response
 from qa.config import Settings, get_settings
+from qa.serve.errors import APIError, error_body, error_response
 
 # The settings as a FastAPI dependency; create_app overrides get_settings with its own.
 SettingsDep = Annotated[Settings, Depends(get_settings)]

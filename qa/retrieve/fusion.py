@@ -18,8 +18,8 @@ from typing import Literal
 
 import numpy as np
 
-from qa.dense import search_dense
-from qa.lexical import LexicalIndex
+from qa.retrieve.dense import search_dense
+from qa.retrieve.lexical import LexicalIndex
 
 Mode = Literal["hybrid", "dense", "lexical"]
 

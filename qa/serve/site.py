@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from qa.api_errors import APIError
-from qa.api_security import SettingsDep
 from qa.config import Settings
+from qa.serve.errors import APIError
+from qa.serve.security import SettingsDep
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -105,6 +105,6 @@ def render_demo(template: str, info: CorpusInfo) -> str:
 async def demo(request: Request, settings: SettingsDep) -> HTMLResponse:
     """A demo page that embeds the widget and talks to this server."""
     if not DEMO_PAGE.is_file():
-        raise APIError(404, "not_found", "The demo page is not installed (qa/static/demo.html).")
+        raise APIError(404, "not_found", "The demo page is not installed (qa/serve/static/demo.html).")
     info = corpus_info(settings, request.app.state.holder.engine)
     return HTMLResponse(render_demo(DEMO_PAGE.read_text(encoding="utf-8"), info))

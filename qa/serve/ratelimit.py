@@ -13,9 +13,9 @@ import time
 
 from fastapi import Request
 
-from qa.api_errors import APIError
-from qa.api_security import SettingsDep, key_matches, presented_key
 from qa.config import Settings
+from qa.serve.errors import APIError
+from qa.serve.security import SettingsDep, key_matches, presented_key
 
 # Idle buckets are full again after a minute; forget them past this many clients.
 MAX_TRACKED_CLIENTS = 10_000

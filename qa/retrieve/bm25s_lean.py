@@ -1,4 +1,4 @@
-"""Import bm25s without numba and scipy (imported for this side effect by qa.engine).
+"""Import bm25s without numba and scipy: every bm25s import goes through ``bm25s()``.
 
 bm25s imports numba and scipy whenever they are installed (here they come with
 ranx and sentence-transformers): about 0.5 s and 60 MB, a large share of a cold
@@ -8,7 +8,7 @@ Modules already imported are left alone (then there is nothing to save), and
 nothing stays hidden afterwards: `import scipy` later works as usual.  bm25s's
 progress bars (tqdm, another ~50 ms to import) are switched off the same way.
 
-This belongs next to the other bm25s imports in qa/lexical.py; it is separate
+This belongs next to the other bm25s imports in qa/retrieve/lexical.py; it is separate
 only because that file has another owner.  qa.engine imports it before
 qa.answer, whose module-level tokenize() call is the first to import bm25s.
 """
@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 
 @contextmanager
@@ -35,11 +36,15 @@ def hidden_if_unloaded(*modules: str) -> Iterator[None]:
                 del sys.modules[m]
 
 
-_had_flag = "DISABLE_TQDM" in os.environ
-os.environ.setdefault("DISABLE_TQDM", "1")  # bm25s then skips importing tqdm (~30-70 ms); we pass
-try:  # show_progress=False everywhere anyway
-    with hidden_if_unloaded("numba", "scipy"):
-        import bm25s  # noqa: F401
-finally:
-    if not _had_flag:
-        del os.environ["DISABLE_TQDM"]
+@cache
+def bm25s():
+    """The bm25s module, imported (once) with numba, scipy and tqdm hidden."""
+    had_flag = "DISABLE_TQDM" in os.environ
+    os.environ.setdefault("DISABLE_TQDM", "1")  # bm25s then skips importing tqdm (~30-70 ms); we pass
+    try:  # show_progress=False everywhere anyway
+        with hidden_if_unloaded("numba", "scipy"):
+            import bm25s as module
+    finally:
+        if not had_flag:
+            del os.environ["DISABLE_TQDM"]
+    return module

@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from qa.blas import one_blas_thread
+from qa.index.blas import one_blas_thread
 
 if TYPE_CHECKING:
-    from qa.embedding import Embedder
+    from qa.index.embedding import Embedder
 
 log = logging.getLogger("qa.query_encoder")
 
@@ -88,7 +88,7 @@ def encoder_dir(index_dir: Path, model: str) -> Path:
 
 def source_fingerprint(model: str) -> str:
     """Identifies the model files an export was made from (names, sizes, mtimes)."""
-    from qa.embedding import resolve_model_path
+    from qa.index.embedding import resolve_model_path
 
     path = Path(resolve_model_path(model))
     parts = [f"format={EXPORT_FORMAT}", f"opset={OPSET}", f"model={model}"]

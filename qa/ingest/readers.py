@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.encodings import declared_html_charset, decode_bytes
 from qa.errors import InvalidDocumentError
+from qa.ingest.encodings import declared_html_charset, decode_bytes
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 
@@ -42,7 +42,7 @@ def display_path(path: Path) -> str:
 
 
 def decode_utf8(data: bytes, source: str) -> str:
-    """The file's text (UTF-8, or UTF-16/32); see qa/encodings.py."""
+    """The file's text (UTF-8, or UTF-16/32); see qa/ingest/encodings.py."""
     return decode_bytes(data, source)
 
 

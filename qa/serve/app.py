@@ -1,8 +1,8 @@
 """The HTTP service: ``create_app(settings)`` builds the FastAPI app, ``serve(settings)`` runs it.
 
 Routes: /ask, /ask/stream (SSE), /search, /sources/{doc_id}, /v1/chat/completions
-(qa.api_openai), /feedback, /healthz, /readyz, /metrics, /admin/reindex, the widget
-files under /widget/v1/, and /corpus plus the /demo page (qa.api_site).  docs/api.md
+(qa.serve.openai), /feedback, /healthz, /readyz, /metrics, /admin/reindex, the widget
+files under /widget/v1/, and /corpus plus the /demo page (qa.serve.site).  docs/api.md
 describes them.
 """
 
@@ -23,8 +23,12 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
-from qa import feedback as feedback_store
-from qa.api_engine import (
+from qa.config import Settings, get_settings
+from qa.errors import QAError
+from qa.models import Answer, SearchResult, SourceDocument
+from qa.serve import feedback as feedback_store
+from qa.serve.conversation import make_standalone
+from qa.serve.deps import (
     ENGINE_CONCURRENCY,
     EngineHolder,
     checked_question,
@@ -33,7 +37,7 @@ from qa.api_engine import (
     load_warm,
     run_engine,
 )
-from qa.api_errors import (
+from qa.serve.errors import (
     ERROR_RESPONSES,
     INTERNAL_ERROR,
     APIError,
@@ -42,11 +46,11 @@ from qa.api_errors import (
     error_body,
     install_error_handlers,
 )
-from qa.api_metrics import Metrics, MetricsMiddleware
-from qa.api_openai import router as openai_router
-from qa.api_ratelimit import TokenBucketLimiter, rate_limit
-from qa.api_reload import build_in_subprocess, release_memory, watch_generations
-from qa.api_security import (
+from qa.serve.metrics import Metrics, MetricsMiddleware
+from qa.serve.openai import router as openai_router
+from qa.serve.ratelimit import TokenBucketLimiter, rate_limit
+from qa.serve.reload import build_in_subprocess, release_memory, watch_generations
+from qa.serve.security import (
     BodyLimitMiddleware,
     JSONCORSMiddleware,
     SettingsDep,
@@ -54,12 +58,8 @@ from qa.api_security import (
     proxy_options,
     require_api_key,
 )
-from qa.api_site import router as site_router
-from qa.api_sse import SSE_HEADERS, split_deltas, sse
-from qa.config import Settings, get_settings
-from qa.conversation import make_standalone
-from qa.errors import QAError
-from qa.models import Answer, SearchResult, SourceDocument
+from qa.serve.site import router as site_router
+from qa.serve.sse import SSE_HEADERS, split_deltas, sse
 
 if TYPE_CHECKING:
     from qa.engine import Engine

@@ -86,7 +86,7 @@ async def watch_generations(app: FastAPI) -> None:
     """
     from anyio import to_thread
 
-    from qa.api_engine import load_warm
+    from qa.serve.deps import load_warm
 
     state = app.state
     settings: Settings = state.settings
