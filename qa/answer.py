@@ -23,6 +23,7 @@ import numpy as np
 
 from qa.acronyms import canonical, spelled_out_asked, spells_out
 from qa.answer_types import IDENTITY_Q, expected_type, holds, speaker_name, speaker_role
+from qa.index.schema import SentenceRecord
 from qa.subjects import focus, is_attribution, unknown_names
 from qa.words import tokenize
 
@@ -120,20 +121,6 @@ class DefinitionAsk:
             return 0.0
         defines = _DEFINES.search(sentence.text) or (self.identity and _ROLE.search(sentence.text))
         return 1.0 if defines else 0.0
-
-
-@dataclass(frozen=True)
-class SentenceRecord:
-    sid: int
-    doc_id: str
-    section: str
-    text: str
-    start: int
-    end: int
-    author: str | None = None
-    byline: bool = False
-    list_item: bool = False
-    code: bool = False  # a code block: found by search, never quoted as an answer sentence
 
 
 @dataclass(frozen=True)

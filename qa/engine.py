@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from qa.acronyms import find_acronyms, spelled_out_asked, spells_out
 from qa.answer import (
     ExtractiveAnswerer,
     PassageRef,
-    SentenceRecord,
     no_answer_text,
     render,
     terms_of,
@@ -30,8 +28,9 @@ from qa.config import Settings
 from qa.errors import IndexCorruptError, InvalidQuestionError
 from qa.index.embedding import Embedder
 from qa.index.query_encoder import QueryEncoder, load_query_encoder
-from qa.index.store import IndexStore, Manifest, read_jsonl
-from qa.models import Answer, Citation, SearchHit, SearchResult, Segment, SourceDocument
+from qa.index.schema import DocumentRecord, Manifest, PassageRecord, SentenceRecord
+from qa.index.store import IndexStore, read_jsonl
+from qa.models import Answer, Citation, SearchHit, SearchResult, SourceDocument
 from qa.retrieve.dense import load_dense
 from qa.retrieve.fusion import Candidate, HybridRetriever, Mode, SentenceVectors
 from qa.retrieve.lexical import LexicalIndex
@@ -50,17 +49,6 @@ DENSE_WEIGHT = 0.5
 # Share of the dense side given to each passage's best sentence (MaxP); chosen on
 # the eval dev split (hit@5 93.8% -> 95.3%, hit@1 unchanged).
 SENTENCE_WEIGHT = 0.3
-
-
-@dataclass(frozen=True)
-class Passage:
-    pid: int
-    doc_id: str
-    section: str
-    start: int
-    end: int
-    text: str
-    sent_ids: tuple[int, ...]
 
 
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -107,18 +95,14 @@ class Engine:
         # several threads may both compute one entry; the results are equal.
         self._terms_cache: dict[int, frozenset[str]] = {}
         try:
-            self.documents = {row["doc_id"]: row for row in read_jsonl(generation / "documents.jsonl")}
+            self.documents: dict[str, DocumentRecord] = {
+                row["doc_id"]: DocumentRecord.from_row(row) for row in read_jsonl(generation / "documents.jsonl")
+            }
             self.passages = [
-                Passage(i, r["doc_id"], r["section"], r["start"], r["end"], r["text"], tuple(r["sent_ids"]))
-                for i, r in enumerate(read_jsonl(generation / "chunks.jsonl"))
+                PassageRecord.from_row(i, r) for i, r in enumerate(read_jsonl(generation / "chunks.jsonl"))
             ]
             self.sentences = [
-                SentenceRecord(
-                    i, r["doc_id"], r["section"], r["text"], r["start"], r["end"],
-                    r.get("author"), bool(r.get("byline", False)), bool(r.get("list_item", False)),
-                    bool(r.get("code", False)),
-                )
-                for i, r in enumerate(read_jsonl(generation / "sentences.jsonl"))
+                SentenceRecord.from_row(i, r) for i, r in enumerate(read_jsonl(generation / "sentences.jsonl"))
             ]
             self.vectors = np.load(generation / "vectors.npy", mmap_mode="r")
             self.sentence_vectors = np.load(generation / "sentence_vectors.npy", mmap_mode="r")
@@ -295,48 +279,31 @@ class Engine:
             return find_people((s.text for s in self.sentences), (s.author for s in self.sentences))
 
     def source(self, doc_id: str) -> SourceDocument:
-        row = self.documents.get(doc_id)
-        if row is None:
+        doc = self.documents.get(doc_id)
+        if doc is None:
             raise KeyError(doc_id)
-        return SourceDocument(
-            doc_id=row["doc_id"], source=row["source"], title=row["title"], text=row["text"],
-            segments=[Segment(**s) for s in row["segments"]], duplicates=row.get("duplicates", []),
-            offsets_in=row.get("offsets_in", "file"),
-        )
+        return doc.source_document()
 
     # --- helpers ---------------------------------------------------------
-    def _doc(self, doc_id: str) -> dict:
-        return self.documents[doc_id]
-
     def _hit(self, rank: int, c: Candidate) -> SearchHit:
         p = self.passages[c.pid]
-        doc = self._doc(p.doc_id)
+        doc = self.documents[p.doc_id]
         return SearchHit(
-            rank=rank, doc_id=p.doc_id, source=doc["source"], title=doc["title"], section=p.section,
-            text=doc["text"][p.start : p.end], start=p.start, end=p.end, score=round(c.score, 6),
+            rank=rank, doc_id=p.doc_id, source=doc.source, title=doc.title, section=p.section,
+            text=doc.text[p.start : p.end], start=p.start, end=p.end, score=round(c.score, 6),
             dense_score=round(c.dense, 6), lexical_score=round(c.lexical, 6),
         )
 
     def _citation(self, n: int, pick) -> Citation:
         p = self.passages[pick.passage.pid]
-        doc = self._doc(p.doc_id)
+        doc = self.documents[p.doc_id]
         s = pick.sentence
         return Citation(
-            n=n, doc_id=p.doc_id, source=doc["source"], title=doc["title"], section=s.section,
-            text=doc["text"][p.start : p.end], start=p.start, end=p.end,
-            quote=doc["text"][s.start : s.end], quote_start=s.start, quote_end=s.end,
-            score=round(pick.score, 4), offsets_in=doc.get("offsets_in", "file"),
-            page=_page(doc.get("page_starts"), s.start),
+            n=n, doc_id=p.doc_id, source=doc.source, title=doc.title, section=s.section,
+            text=doc.text[p.start : p.end], start=p.start, end=p.end,
+            quote=doc.text[s.start : s.end], quote_start=s.start, quote_end=s.end,
+            score=round(pick.score, 4), offsets_in=doc.offsets_in, page=doc.page_of(s.start),
         )
-
-
-def _page(page_starts: list[int] | None, offset: int) -> int | None:
-    """The 1-based PDF page holding ``offset``; None for formats without pages."""
-    if not page_starts:
-        return None
-    import bisect
-
-    return max(1, bisect.bisect_right(page_starts, offset))
 
 
 def _check_k(k: int) -> None:

@@ -147,6 +147,16 @@ def test_eval_answers_equal_the_local_backends(engine, seed_pg):
     assert sum(pg_engine.ask(q).abstained for q in questions) > 0  # refusals come through too
 
 
+def test_sources_read_as_the_local_backends(engine, seed_pg):
+    # Both backends store and read documents through qa/index/schema.py's DocumentRecord.
+    from qa.engine import Engine
+
+    pg_engine = Engine.load(seed_pg)
+    assert set(pg_engine.documents) == set(engine.documents)
+    for doc_id in engine.documents:
+        assert pg_engine.source(doc_id) == engine.source(doc_id)
+
+
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
 def test_search_ranks_as_the_local_backend(engine, seed_pg, mode):
     from qa.engine import Engine
@@ -221,7 +231,7 @@ def test_failed_write_leaves_the_previous_index(tmp_path, database, cache_dir, m
     def broken(*_a, **_k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(writer.schema, "write_meta", broken)  # fails inside the transaction
+    monkeypatch.setattr(writer.tables, "write_meta", broken)  # fails inside the transaction
     with pytest.raises(RuntimeError):
         build_index(settings)
     monkeypatch.undo()

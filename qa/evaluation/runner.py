@@ -86,7 +86,7 @@ def relevant_passages(engine, item: EvalItem) -> set[str]:
     """Every indexed passage whose span overlaps a support span of the same file."""
     keys = set()
     for p in engine.passages:
-        source = engine.documents[p.doc_id]["source"]
+        source = engine.documents[p.doc_id].source
         if any(s.overlaps(source, p.start, p.end) for s in item.support):
             keys.add(_passage_key(p.doc_id, p.start, p.end))
     return keys

@@ -22,7 +22,15 @@ from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InvalidDocumentError
 from qa.index.embedding import Embedder, WordPieceCounter, model_max_tokens
 from qa.index.query_encoder import ensure_query_encoder
-from qa.index.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest, write_jsonl
+from qa.index.schema import (
+    FORMAT_VERSION,
+    DocumentEntry,
+    DocumentRecord,
+    Manifest,
+    PassageRecord,
+    SentenceRecord,
+)
+from qa.index.store import IndexStore, write_jsonl
 from qa.ingest.boilerplate import repeated_lines
 from qa.ingest.chunk import Chunk, Chunker, embedding_text
 from qa.ingest.clean import CleanDocument, Sentence, clean_document
@@ -325,7 +333,9 @@ def _embed_group(group: list[_DocPlan], store: IndexStore, embedder: Embedder) -
 
 
 def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sentences, say) -> Manifest:
-    chunk_rows, sentence_rows, vec_parts, sent_parts = [], [], [], []
+    passages: list[PassageRecord] = []
+    sentences: list[SentenceRecord] = []
+    vec_parts, sent_parts = [], []
     duplicates_of: dict[str, list[str]] = {}
     for d in dup:
         duplicates_of.setdefault(d.kept, []).append(d.dropped)
@@ -333,25 +343,17 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
     sources = {d.doc_id: d.source for d in cleaned}
     for plan in plans:
         doc = plan.doc
-        sent_base = len(sentence_rows)
+        sent_base = len(sentences)
         sent_index = {(s.start, s.end): sent_base + j for j, s in enumerate(plan.sentences)}
-        for s in plan.sentences:
-            sentence_rows.append(
-                {"doc_id": doc.doc_id, "section": s.section, "text": s.text, "start": s.start,
-                 "end": s.end, "author": s.author, "byline": s.byline,
-                 "list_item": s.list_item, "code": s.code}
-            )
+        sentences.extend(SentenceRecord.of(sent_base + j, doc.doc_id, s) for j, s in enumerate(plan.sentences))
         sent_parts.append(plan.sentence_vectors)
         kept_rows = []
         for i, chunk in enumerate(plan.chunks):
             if f"{doc.doc_id}#{i}" in skip:
                 continue
             kept_rows.append(i)
-            chunk_rows.append({
-                "doc_id": doc.doc_id, "section": chunk.section, "start": chunk.start, "end": chunk.end,
-                "text": chunk.text,
-                "sent_ids": [sent_index[(s.start, s.end)] for s in chunk.sentences] if with_sentences else [],
-            })
+            sent_ids = [sent_index[(s.start, s.end)] for s in chunk.sentences] if with_sentences else []
+            passages.append(PassageRecord.of(len(passages), doc.doc_id, chunk, sent_ids))
         vec_parts.append(plan.chunk_vectors[kept_rows])
         entries[doc.doc_id] = DocumentEntry(
             doc_id=doc.doc_id, source=doc.source, title=doc.title, sha256=doc.sha256,
@@ -368,28 +370,25 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
     sent_vectors = np.concatenate(sent_parts) if sent_parts else np.zeros((0, dim), np.float16)
 
     write_jsonl(gen / "documents.jsonl", (
-        {"doc_id": p.doc.doc_id, "source": p.doc.source, "title": p.doc.title, "text": p.doc.raw_text,
-         "segments": [s.model_dump() for s in p.doc.segments], "duplicates": entries[p.doc.doc_id].duplicates,
-         "offsets_in": p.doc.offsets_in, "page_starts": list(p.doc.page_starts)}
-        for p in plans
+        DocumentRecord.of(p.doc, entries[p.doc.doc_id].duplicates).to_row() for p in plans
     ))
-    write_jsonl(gen / "chunks.jsonl", chunk_rows)
-    write_jsonl(gen / "sentences.jsonl", sentence_rows)
+    write_jsonl(gen / "chunks.jsonl", (r.to_row() for r in passages))
+    write_jsonl(gen / "sentences.jsonl", (r.to_row() for r in sentences))
     # People's names are read off the whole corpus once here, not on every engine start.
-    people = find_people((r["text"] for r in sentence_rows), (r.get("author") for r in sentence_rows))
+    people = find_people((r.text for r in sentences), (r.author for r in sentences))
     (gen / "people.json").write_text(json.dumps(sorted(people), ensure_ascii=False), encoding="utf-8")
     np.save(gen / "vectors.npy", vectors)
     np.save(gen / "sentence_vectors.npy", sent_vectors)
-    say(f"building dense index over {len(chunk_rows)} passages")
+    say(f"building dense index over {len(passages)} passages")
     dense, kind = build_dense(vectors, settings.exact_search_max)
     save_dense(dense, gen / "dense.faiss")
     say("building BM25 index")
     titles = {p.doc.doc_id: p.doc.title for p in plans}
-    LexicalIndex.build([f"{titles[r['doc_id']]}\n{r['text']}" for r in chunk_rows]).save(gen / "bm25")
+    LexicalIndex.build([f"{titles[r.doc_id]}\n{r.text}" for r in passages]).save(gen / "bm25")
     manifest = Manifest(
         format_version=FORMAT_VERSION, model=settings.model, dim=int(dim), encoding=settings.encoding,
         chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), passages=len(chunk_rows),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), passages=len(passages),
         dense_index=kind, documents=entries, pipeline_version=PIPELINE_VERSION,
         sentence_vectors=with_sentences,
     )

@@ -22,51 +22,13 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-
-FORMAT_VERSION = 1
-
-
-@dataclass
-class DocumentEntry:
-    doc_id: str
-    source: str
-    title: str
-    sha256: str
-    passages: int = 0
-    duplicate_of: str | None = None
-    duplicates: list[str] = field(default_factory=list)
-    dropped_reason: str | None = None  # why a document is not indexed (e.g. which copy is)
-
-
-@dataclass
-class Manifest:
-    format_version: int
-    model: str
-    dim: int
-    encoding: str
-    chunk_tokens: int
-    chunk_overlap: int
-    built_at: str
-    passages: int
-    dense_index: str  # "flat" (exact) or "hnsw" (approximate)
-    documents: dict[str, DocumentEntry]
-    pipeline_version: int = 1
-    sentence_vectors: bool = True
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Manifest:
-        docs = {k: DocumentEntry(**v) for k, v in data["documents"].items()}
-        return cls(**{**data, "documents": docs})
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+from qa.index.schema import FORMAT_VERSION, Manifest
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -29,7 +29,7 @@ from qa.bench import (
     synthetic_passages,
     synthetic_vectors,
 )
-from qa.postgres import schema
+from qa.postgres import tables
 from qa.postgres.connection import connect
 from qa.postgres.retriever import SQL, candidate_terms
 from qa.postgres.server import EmbeddedServer
@@ -43,7 +43,7 @@ def bench_postgres(
     n: int, queries: int = 200, anchors: np.ndarray | None = None, say: Callable[[str], None] = lambda _m: None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"n": n, "queries": queries, "machine": machine_info(),
-                           "hnsw": {"m": schema.HNSW_M, "ef_construction": schema.HNSW_EF_CONSTRUCTION}}
+                           "hnsw": {"m": tables.HNSW_M, "ef_construction": tables.HNSW_EF_CONSTRUCTION}}
     x, q = synthetic_vectors(n, queries, anchors)
     texts, qtexts = synthetic_passages(n, queries)
     truth = _exact_top(x, q, 10)
@@ -62,9 +62,9 @@ def bench_postgres(
             out["pgvector_version"] = conn.execute(
                 "SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
             with conn.transaction():
-                schema.create_tables(conn, x.shape[1])
+                tables.create_tables(conn, x.shape[1])
                 conn.execute("DROP INDEX qa_passages_hnsw, qa_passages_tsv")  # built after the load
-                schema.write_meta(conn, 1, _bench_manifest(n, x.shape[1]), [])
+                tables.write_meta(conn, 1, _bench_manifest(n, x.shape[1]), [])
             say(f"postgres: loading {n:,} passages (COPY binary)")
             t = time.perf_counter()
             with conn.cursor() as cur, cur.copy(
@@ -83,7 +83,7 @@ def bench_postgres(
             out["gin_build_s"] = round(time.perf_counter() - t, 2)
             say(f"postgres: GIN in {out['gin_build_s']} s; building the HNSW index")
             t = time.perf_counter()
-            schema.create_vector_index(conn)
+            tables.create_vector_index(conn)
             out["hnsw_build_s"] = round(time.perf_counter() - t, 2)
             conn.execute("VACUUM ANALYZE qa_passages")
             out["table_mb"] = round(conn.execute(
@@ -130,7 +130,7 @@ def _pad(rows: list[np.ndarray]) -> np.ndarray:
 
 
 def _bench_manifest(n: int, dim: int):
-    from qa.index.store import FORMAT_VERSION, Manifest
+    from qa.index.schema import FORMAT_VERSION, Manifest
 
     return Manifest(format_version=FORMAT_VERSION, model="synthetic", dim=dim, encoding="none", chunk_tokens=160,
                     chunk_overlap=32, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), passages=n,

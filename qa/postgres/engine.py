@@ -10,19 +10,22 @@ on the rows of the generation loaded here until the server reloads.
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from qa.answer import ExtractiveAnswerer, SentenceRecord
+from qa.answer import ExtractiveAnswerer
 from qa.config import Settings
-from qa.engine import DENSE_WEIGHT, SENTENCE_WEIGHT, Engine, Passage
+from qa.engine import DENSE_WEIGHT, SENTENCE_WEIGHT, Engine
 from qa.errors import IndexCorruptError
 from qa.index.embedding import Embedder
-from qa.postgres import schema
+from qa.index.schema import DocumentRecord, PassageRecord, SentenceRecord
+from qa.postgres import tables
 from qa.postgres.connection import connect, database_url, redact
 from qa.postgres.retriever import PgRetriever
+from qa.retrieve.bm25s_lean import bm25s
 from qa.retrieve.fusion import SentenceVectors
 from qa.retrieve.lexical import LexicalIndex
 
@@ -40,8 +43,8 @@ class PgEngine(Engine):
         conn = connect(url)
         try:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot for all tables
-            meta = schema.require_meta(conn, self.where)
-            schema.check_compatible(meta.manifest, settings.model, settings.encoding, self.where)
+            meta = tables.require_meta(conn, self.where)
+            tables.check_compatible(meta.manifest, settings.model, settings.encoding, self.where)
             self._load(conn, meta)
             conn.execute("COMMIT")
         except psycopg.Error as exc:
@@ -61,7 +64,7 @@ class PgEngine(Engine):
             SENTENCE_WEIGHT, rank=settings.pg_lexical_rank,
         )
 
-    def _load(self, conn, meta: schema.Meta) -> None:
+    def _load(self, conn, meta: tables.Meta) -> None:
         dim = meta.manifest.dim
         self.documents, sent_parts, sent_base = {}, [], {}
         total = 0
@@ -69,20 +72,20 @@ class PgEngine(Engine):
             "SELECT doc_id, source, title, text, segments, duplicates, sentence_vectors, offsets_in, page_starts "
             "FROM qa_documents ORDER BY position"
         ):
-            self.documents[doc_id] = {"doc_id": doc_id, "source": source, "title": title, "text": text,
-                                      "segments": segments, "duplicates": duplicates,
-                                      "offsets_in": offsets_in, "page_starts": list(page_starts)}
+            self.documents[doc_id] = DocumentRecord.from_row({
+                "doc_id": doc_id, "source": source, "title": title, "text": text,
+                "segments": _json(segments), "duplicates": _json(duplicates),
+                "offsets_in": offsets_in, "page_starts": page_starts,
+            })
             part = np.frombuffer(vecs, dtype="<f2").reshape(-1, dim)
             sent_base[doc_id] = total
             total += len(part)
             sent_parts.append(part)
         self.sentence_vectors = np.concatenate(sent_parts) if sent_parts else np.zeros((0, dim), np.float16)
+        columns = ", ".join(f"s.{c}" for c in SentenceRecord.PG_COLUMNS)
         self.sentences = [
-            SentenceRecord(i, doc_id, section, text, start, end, author, byline, list_item, code)
-            for i, (doc_id, section, text, start, end, author, byline, list_item, code) in enumerate(conn.execute(
-                "SELECT s.doc_id, s.section, s.text, s.start_offset, s.end_offset, s.author, s.byline, "
-                "s.list_item, s.code FROM qa_sentences s JOIN qa_documents d USING (doc_id) "
-                "ORDER BY d.position, s.ord"
+            SentenceRecord.from_pg(i, values) for i, values in enumerate(conn.execute(
+                f"SELECT {columns} FROM qa_sentences s JOIN qa_documents d USING (doc_id) ORDER BY d.position, s.ord"
             ))
         ]
         rows = conn.execute(
@@ -92,7 +95,7 @@ class PgEngine(Engine):
         ).fetchall()
         self._ids = np.array([r[0] for r in rows], dtype=np.int64)
         self.passages = [
-            Passage(n, doc_id, section, start, end, text, tuple(sent_base[doc_id] + o for o in ords))
+            PassageRecord(n, doc_id, section, start, end, text, tuple(sent_base[doc_id] + o for o in ords))
             for n, (_id, doc_id, section, start, end, text, ords, _lex) in enumerate(rows)
         ]
         self.lexical = _bm25([r[7].split(" ") for r in rows])
@@ -126,10 +129,13 @@ class PgEngine(Engine):
         self.retriever.close()
 
 
+def _json(value: object) -> object:
+    # Databases written before schema.py's records hold these jsonb columns as JSON strings.
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _bm25(tokens: list[list[str]]) -> LexicalIndex:
     """The BM25 index ``LexicalIndex.build`` makes, from the stored tokens (no re-tokenizing)."""
-    import bm25s
-
-    bm25 = bm25s.BM25(k1=1.2, b=0.75)
+    bm25 = bm25s().BM25(k1=1.2, b=0.75)
     bm25.index(tokens, show_progress=False)
     return LexicalIndex(bm25)

@@ -10,7 +10,6 @@ next generation number.  Readers see the previous generation until it commits.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -32,9 +31,10 @@ from qa.index.build import (
 )
 from qa.index.embedding import Embedder
 from qa.index.query_encoder import ensure_query_encoder
-from qa.index.store import FORMAT_VERSION, DocumentEntry, IndexStore, Manifest
+from qa.index.schema import FORMAT_VERSION, DocumentEntry, DocumentRecord, Manifest, SentenceRecord
+from qa.index.store import IndexStore
 from qa.ingest.readers import RawDocument
-from qa.postgres import schema
+from qa.postgres import tables
 from qa.postgres.connection import connect, database_url, redact
 from qa.words import tokenize
 
@@ -59,12 +59,12 @@ def build_pg_index(
     conn = connect(url)  # first: a database that cannot be used fails before any work
     try:
         # One writer at a time; readers are never blocked (they read the last commit).
-        conn.execute("SELECT pg_advisory_lock(%s)", (schema.WRITE_LOCK,))
+        conn.execute("SELECT pg_advisory_lock(%s)", (tables.WRITE_LOCK,))
         corpus = prepare_corpus(settings, documents, strict, say, log)
         cleaned, kept, dropped_docs = corpus.cleaned, corpus.kept, corpus.dropped
         skipped = [asdict(s) for s in corpus.skipped]
-        layout = schema.schema_version(conn)
-        meta = schema.read_meta(conn) if layout == schema.SCHEMA_VERSION else None
+        layout = tables.schema_version(conn)
+        meta = tables.read_meta(conn) if layout == tables.SCHEMA_VERSION else None
         reusable = not rebuild and meta is not None and _same_settings(meta.manifest, settings, with_sentences)
         hashes = {d.doc_id: d.sha256 for d in cleaned}
         if reusable and hashes == {k: v.sha256 for k, v in meta.manifest.documents.items()}:
@@ -96,9 +96,9 @@ def build_pg_index(
         ))
         say(f"writing {sum(len(kept_ords[p.doc.doc_id]) for p in changed)} passages to {where}")
         with conn.transaction():
-            if layout != schema.SCHEMA_VERSION or schema.table_dim(conn) != dim:
-                schema.drop_tables(conn)
-                schema.create_tables(conn, dim)
+            if layout != tables.SCHEMA_VERSION or tables.table_dim(conn) != dim:
+                tables.drop_tables(conn)
+                tables.create_tables(conn, dim)
             elif not reusable:
                 conn.execute("DELETE FROM qa_documents")
             generation = (meta.generation if meta is not None else 0) + 1
@@ -118,8 +118,8 @@ def build_pg_index(
                 "FROM unnest(%s::text[], %s::int[]) AS o(doc_id, position) WHERE d.doc_id = o.doc_id",
                 (live, list(range(len(live)))),
             )
-            schema.write_meta(conn, generation, manifest, people)
-        conn.execute("SELECT pg_advisory_unlock(%s)", (schema.WRITE_LOCK,))
+            tables.write_meta(conn, generation, manifest, people)
+        conn.execute("SELECT pg_advisory_unlock(%s)", (tables.WRITE_LOCK,))
     finally:
         conn.close()
     store.prune_cache({p.key for p in plans})
@@ -135,7 +135,7 @@ def build_pg_index(
 
 def _same_settings(prev: Manifest, settings: Settings, with_sentences: bool) -> bool:
     try:
-        schema.check_compatible(prev, settings.model, settings.encoding, "")
+        tables.check_compatible(prev, settings.model, settings.encoding, "")
     except IndexMismatchError:
         return False
     return (
@@ -198,24 +198,21 @@ def _insert(conn, plans, kept_ords, manifest: Manifest, generation: int) -> None
             copy.set_types(["text", "int4", "text", "text", "text", "jsonb", "jsonb", "text", "int4[]", "bytea",
                             "text", "int4[]"])
             for p in plans:
-                d = p.doc
+                d = DocumentRecord.of(p.doc, manifest.documents[p.doc.doc_id].duplicates)
                 copy.write_row((
-                    d.doc_id, 0, d.source, d.title, d.raw_text,
-                    json.dumps([s.model_dump() for s in d.segments], ensure_ascii=False),
-                    json.dumps(manifest.documents[d.doc_id].duplicates, ensure_ascii=False),
+                    d.doc_id, 0, d.source, d.title, d.text,
+                    d.segment_rows(), list(d.duplicates),  # jsonb: psycopg encodes them
                     p.key, kept_ords[d.doc_id],
                     np.ascontiguousarray(p.sentence_vectors, dtype="<f2").tobytes(),
                     d.offsets_in, list(d.page_starts),
                 ))
         with cur.copy(
-            "COPY qa_sentences (doc_id, ord, section, text, start_offset, end_offset, author, byline, "
-            "list_item, code) FROM STDIN WITH (FORMAT BINARY)"
+            f"COPY qa_sentences (ord, {', '.join(SentenceRecord.PG_COLUMNS)}) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["text", "int4", "text", "text", "int4", "int4", "text", "bool", "bool", "bool"])
+            copy.set_types(["int4", "text", "text", "text", "int4", "int4", "text", "bool", "bool", "bool"])
             for p in plans:
                 for j, s in enumerate(p.sentences):
-                    copy.write_row((p.doc.doc_id, j, s.section, s.text, s.start, s.end, s.author,
-                                    bool(s.byline), bool(s.list_item), bool(s.code)))
+                    copy.write_row((j, *SentenceRecord.of(j, p.doc.doc_id, s).to_pg()))
         with cur.copy(
             "COPY qa_passages (doc_id, ord, added, section, start_offset, end_offset, text, sent_ords, "
             "lexemes, embedding) FROM STDIN WITH (FORMAT BINARY)"

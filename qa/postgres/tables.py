@@ -1,4 +1,4 @@
-"""The tables, and the manifest stored beside them.
+"""The PostgreSQL tables (DDL), and the manifest stored beside them (records: qa/index/schema.py).
 
 One row of ``qa_meta`` holds the manifest (model, dimension, encoding, chunking,
 format: the same ``Manifest`` as the local index's manifest.json), the people table
@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 
 from qa.errors import IndexMismatchError, IndexMissingError
-from qa.index.store import FORMAT_VERSION, Manifest
+from qa.index.schema import FORMAT_VERSION, Manifest
 
 # HNSW graph parameters: pgvector's defaults (m=16, ef_construction=64); see bench/RESULTS.md.
 HNSW_M = 16
