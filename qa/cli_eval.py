@@ -183,7 +183,7 @@ def _run_calibration(engine, items, max_false_refusal, out_dir, as_json) -> None
     dev = [i for i in items if i.split == "dev"]
     if not dev:
         raise QAError("the evaluation set has no dev items to calibrate on")
-    result = calibrate(observe(engine, dev), engine.settings.abstain_threshold, max_false_refusal)
+    result = calibrate(observe(engine, dev), engine.answerer.threshold, max_false_refusal)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "calibration.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
     if as_json:

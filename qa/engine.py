@@ -25,7 +25,6 @@ from qa.answer import (
     render,
     terms_of,
 )
-from qa.answer_types import find_people
 from qa.config import Settings
 from qa.dense import load_dense
 from qa.embedding import Embedder
@@ -39,9 +38,6 @@ from qa.store import IndexStore, Manifest, read_jsonl
 # Passages scanned for an acronym's spelled-out form (in document order: it is
 # usually spelled out where first used).
 _DEFINITION_SCAN = 200
-
-# Passages scanned for a name's words in a row; past this the name counts as known.
-_PHRASE_SCAN = 500
 
 # Weight of the dense score in hybrid fusion (the rest is BM25); chosen on the
 # eval dev split and on BEIR SciFact (see README, "Retrieval quality").
@@ -194,7 +190,7 @@ class Engine:
         citations = [self._citation(n, pick) for n, pick in enumerate(extraction.picks, start=1)]
         return Answer(
             question=question,
-            answer=no_answer_text(extraction.unknown) if extraction.abstained else render(extraction.picks),
+            answer=no_answer_text() if extraction.abstained else render(extraction.picks),
             abstained=extraction.abstained,
             citations=citations,
             timings_ms={
@@ -237,8 +233,6 @@ class Engine:
             "idf": self.lexical.idf,
             "unseen_idf": self.lexical.max_idf(),
             "acronyms": self._acronyms,
-            "people": self._people(),
-            "phrase_known": self._phrase_known,
             "sentence_terms": self._sentence_terms,
         }
 
@@ -249,27 +243,6 @@ class Engine:
         if terms is None:
             terms = self._terms_cache[sid] = terms_of(sid, self.sentences.__getitem__, self._acronyms)
         return terms
-
-    def _phrase_known(self, tokens: list[str]) -> bool:
-        """Whether some passage has these tokens in a row (names as the documents write them)."""
-        n = len(tokens)
-        pids = self.lexical.passages_with(tokens)
-        if len(pids) > _PHRASE_SCAN:
-            # Words that meet in this many passages are a phrase somewhere, or so common
-            # that refusing on them would be a guess; scanning them all would cost seconds.
-            return True
-        for pid in pids:
-            words = tokenize(self.passages[int(pid)].text)
-            if any(words[i : i + n] == tokens for i in range(len(words) - n + 1)):
-                return True
-        return False
-
-    def _people(self) -> frozenset[str]:
-        # `qa index` stores them; an index built before that gets them read here.
-        try:
-            return frozenset(json.loads((self.generation / "people.json").read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return find_people((s.text for s in self.sentences), (s.author for s in self.sentences))
 
     def source(self, doc_id: str) -> SourceDocument:
         row = self.documents.get(doc_id)
