@@ -19,7 +19,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.acronyms import canonical
-from qa.answer_features import QuestionInfo, add_relative, read_question, sentence_features
+from qa.answer_features import (
+    FEATURES,
+    QuestionInfo,
+    add_relative,
+    read_question,
+    sentence_features,
+)
 from qa.lexical import tokenize
 from qa.scorer import SentenceScorer, load_scorer
 
@@ -155,6 +161,11 @@ class ExtractiveAnswerer:
         if not len(scored.probability):
             return Extraction([], 0.0, True, unknown)
         order = np.argsort(-scored.probability, kind="stable")
+        if scored.question.spell_out:
+            # "What does X stand for?" is answered where the documents spell X out, when they do.
+            spells = FEATURES.index("defines")
+            order = np.concatenate([[i for i in order if scored.matrix[i, spells]],
+                                    [i for i in order if not scored.matrix[i, spells]]]).astype(int)
         ranked = [Pick(scored.records[i], scored.passages[i], float(scored.probability[i])) for i in order]
         best = ranked[0]
         evidence = best.score

@@ -102,11 +102,11 @@ ANSWER_GUARDS = [Depends(check_origin), Depends(rate_limit)]
 
 
 @router.post("/ask", response_model=Answer, responses=ERROR_RESPONSES, dependencies=ANSWER_GUARDS)
-async def ask(body: AskRequest, request: Request, settings: SettingsDep) -> Answer:
-    """Answer a question with exact-span citations."""
+async def ask(body: AskRequest, request: Request, settings: SettingsDep, explain: bool = False) -> Answer:
+    """Answer a question with exact-span citations; `?explain=1` adds every candidate's score and why."""
     question = checked_question(body.question, settings)
     engine = current_engine(request)
-    answer: Answer = await run_engine(request, engine.ask, question, body.top_k)
+    answer: Answer = await run_engine(request, engine.ask, question, body.top_k, explain)
     request.app.state.metrics.observe_answer(answer.abstained)
     return answer
 

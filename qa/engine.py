@@ -172,7 +172,7 @@ class Engine:
             timings_ms={"embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "total": _ms(t0, time.perf_counter())},
         )
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, explain: bool = False) -> Answer:
         question = validate_question(question, self.settings)
         k = top_k if top_k is not None else self.settings.top_k
         _check_k(k)
@@ -188,6 +188,12 @@ class Engine:
         extraction = self.answerer.extract(question, qvec, refs, **self._answer_tables)
         t3 = time.perf_counter()
         citations = [self._citation(n, pick) for n, pick in enumerate(extraction.picks, start=1)]
+        explanation = None
+        if explain:
+            from qa.explain import explain as explain_answer
+
+            scored = self.answerer.score(question, qvec, refs, **self._answer_tables)
+            explanation = explain_answer(self, scored, refs, found, extraction)
         return Answer(
             question=question,
             answer=no_answer_text() if extraction.abstained else render(extraction.picks),
@@ -197,6 +203,7 @@ class Engine:
                 "embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "answer": _ms(t2, t3),
                 "total": _ms(t0, time.perf_counter()), "evidence": round(extraction.evidence, 4),
             },
+            explanation=explanation,
         )
 
     def _with_definitions(self, question: str, found: list[Candidate], k: int) -> list[Candidate]:

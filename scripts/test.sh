@@ -10,4 +10,6 @@ fi
 .venv/bin/ruff check qa tests bench
 # Answer-quality gate: floors in eval/gate.json and no regression past eval/baseline.json.
 .venv/bin/qa eval --gate
+# The same on a public SQuAD 2.0 article nobody here wrote (floors in eval/gate.json's "squad").
+.venv/bin/qa eval --squad eval/squad2 --gate --no-plots -q
 .venv/bin/python -m pytest "$@"
