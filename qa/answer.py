@@ -3,11 +3,14 @@
 Every sentence of the retrieved passages gets general features
 (qa/answer_features.py: cosines, IDF-weighted overlap with the question,
 passage rank, whether it holds the kind of thing asked for) and a learned
-scorer (qa/scorer.py, logistic regression fitted on public data by
+model (qa/scorer.py, logistic regression fitted on public data by
 scripts/train_answerer.py) turns them into the probability that the sentence
 answers the question.  The best sentence is the answer; a further one joins
-only when its own probability is close to the best's.  The best probability is
-the evidence: below the threshold the assistant says it does not know.
+only when its own probability is close to the best's.  A second model reads how
+the best candidates look (their probability and lead, what question terms they
+and their passages lack) and gives the probability that the question is
+answerable from them: that is the evidence, and below the threshold the
+assistant says it does not know.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from qa.answer_features import (
     FEATURES,
     QuestionInfo,
     add_relative,
+    question_features,
     read_question,
     sentence_features,
 )
 from qa.lexical import tokenize
-from qa.scorer import SentenceScorer, load_scorer
+from qa.scorer import AnswererModel, load_scorer
 
 NO_ANSWER = "I could not find an answer to that in the documents."
 
@@ -83,7 +87,7 @@ class Pick:
 @dataclass(frozen=True)
 class Extraction:
     picks: list[Pick]
-    evidence: float  # the best sentence's probability; compared with the abstain threshold
+    evidence: float  # P(answerable from the retrieved text); compared with the abstain threshold
     abstained: bool
     unknown: tuple[str, ...] = ()  # question terms no passage contains
 
@@ -97,11 +101,13 @@ class Scored:
     passages: list[PassageRef]
     matrix: np.ndarray  # (candidates, FEATURES)
     probability: np.ndarray  # (candidates,)
+    question_row: np.ndarray  # QUESTION_FEATURES
+    evidence: float  # P(answerable), from question_row
 
 
 class ExtractiveAnswerer:
     def __init__(self, max_words: int = 60, threshold: float | None = None,
-                 scorer: SentenceScorer | None = None) -> None:
+                 scorer: AnswererModel | None = None) -> None:
         if max_words <= 0:
             raise ValueError(f"max_words must be greater than 0. Currently, max_words is {max_words}")
         self.max_words = max_words
@@ -153,7 +159,8 @@ class ExtractiveAnswerer:
                 refs.append(p)
         matrix = add_relative(np.asarray(rows, dtype=np.float64).reshape(len(rows), -1))
         prob = self.scorer.probabilities(matrix) if len(rows) else np.zeros(0)
-        return Scored(q, records, refs, matrix, prob)
+        row = question_features(q, matrix, prob)
+        return Scored(q, records, refs, matrix, prob, row, self.scorer.answerable(row) if len(rows) else 0.0)
 
     def extract(self, question: str, query_vector: np.ndarray, passages: list[PassageRef], **tables) -> Extraction:
         scored = self.score(question, query_vector, passages, **tables)
@@ -161,14 +168,16 @@ class ExtractiveAnswerer:
         if not len(scored.probability):
             return Extraction([], 0.0, True, unknown)
         order = np.argsort(-scored.probability, kind="stable")
+        evidence = scored.evidence
         if scored.question.spell_out:
-            # "What does X stand for?" is answered where the documents spell X out, when they do.
-            spells = FEATURES.index("defines")
-            order = np.concatenate([[i for i in order if scored.matrix[i, spells]],
-                                    [i for i in order if not scored.matrix[i, spells]]]).astype(int)
+            # "What does X stand for?" is answered where the documents spell X out, when they
+            # do ("Open Data Institute (ODI)"): the corpus itself defines it, so no doubt is left.
+            spells = [i for i in order if scored.matrix[i, FEATURES.index("defines")]]
+            if spells:
+                order = np.array(spells + [i for i in order if i not in spells], dtype=int)
+                evidence = 1.0
         ranked = [Pick(scored.records[i], scored.passages[i], float(scored.probability[i])) for i in order]
         best = ranked[0]
-        evidence = best.score
         if evidence < self.threshold:
             return Extraction([], evidence, True, unknown)
         first = _with_list(best, tables["sentences"], self.max_words)

@@ -197,3 +197,30 @@ def add_relative(matrix: np.ndarray) -> np.ndarray:
             place[np.argsort(-col, kind="stable")] = np.arange(len(col))
             matrix[:, FEATURES.index(f"{name}_rank")] = 1.0 / (1.0 + place)
     return matrix
+
+
+# Question-level features: how the best candidates look, read after the sentence scorer.
+QUESTION_FEATURES = (
+    "log_p1", "log_gap", "rarest_missing", "lex_window", "unseen", "cos", "lex_passage_max", "cos_max",
+    "negation_mismatch", "question_negated", "typed", "type_ok", "log_terms",
+)
+
+
+def question_features(q: QuestionInfo, matrix: np.ndarray, probability: np.ndarray) -> np.ndarray:
+    """One row: the best sentence's probability and lead, and what it and the passages lack."""
+    if not len(probability):
+        row = np.zeros(len(QUESTION_FEATURES))
+        row[0] = row[1] = np.log(1e-6)
+        row[QUESTION_FEATURES.index("unseen")] = q.unseen
+        return row
+    order = np.argsort(-probability, kind="stable")
+    b = order[0]
+    p1 = float(probability[b])
+    p2 = float(probability[order[1]]) if len(order) > 1 else 0.0
+    f = FEATURES.index
+    return np.array([
+        np.log(p1 + 1e-6), np.log(p1 + 1e-6) - np.log(p2 + 1e-6), matrix[b, f("rarest_missing")],
+        matrix[b, f("lex_window")], q.unseen, matrix[b, f("cos")], matrix[:, f("lex_passage")].max(),
+        matrix[:, f("cos")].max(), matrix[b, f("negation_mismatch")], 1.0 if q.negated else 0.0,
+        matrix[b, f("typed")], matrix[b, f("type_ok")], float(np.log1p(len(q.terms))),
+    ])

@@ -64,7 +64,7 @@ def validate_question(question: object, settings: Settings) -> str:
     cleaned = question.replace("\x00", "").strip()
     if not cleaned:
         raise InvalidQuestionError(
-            'question is empty. Ask something, e.g. qa ask "What is an accountable care system?"'
+            'question is empty. Ask something, e.g. qa ask "When was the windmill built?"'
         )
     if len(cleaned) > settings.max_question_chars:
         raise InvalidQuestionError(
@@ -209,9 +209,8 @@ class Engine:
     def _with_definitions(self, question: str, found: list[Candidate], k: int) -> list[Candidate]:
         """Put first the passage that spells out an acronym the question asks about.
 
-        "What does STP stand for?" shares one word with a hundred passages; ranking
-        cannot tell which one writes "sustainability and transformation partnerships
-        (STPs)", but the text can.
+        "What does ODI stand for?" shares one word with a hundred passages; ranking
+        cannot tell which one writes "Open Data Institute (ODI)", but the text can.
         """
         first: list[Candidate] = []
         for acronym in spelled_out_asked(question):

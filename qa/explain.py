@@ -49,18 +49,21 @@ def explain(engine, scored: Scored, refs: list[PassageRef], found, extraction: E
     ]
     return Explanation(
         kind=q.kind, matched_terms=matched, unseen_terms=unseen, common_terms=list(q.common_terms),
-        unmatched_terms=unmatched, evidence=round(extraction.evidence, 4), threshold=round(threshold, 4),
+        unmatched_terms=unmatched, evidence=round(extraction.evidence, 4),
+        evidence_features={n: round(float(v), 4) for n, v in zip(scorer.question.features, scored.question_row,
+                                                                  strict=True)},
+        evidence_contributions=scorer.question.contributions(scored.question_row), threshold=round(threshold, 4),
         decision="refused" if extraction.abstained else "answered",
-        reason=_reason(extraction, threshold, unseen, unmatched, sentences),
+        reason=_reason(extraction, threshold, unseen, unmatched, sentences,
+                       scorer.question.contributions(scored.question_row)),
     passages=passages, sentences=sentences)
 
 
 def _reason(extraction: Extraction, threshold: float, unseen: list[str], unmatched: list[str],
-            sentences: list[ExplainedSentence]) -> str:
+            sentences: list[ExplainedSentence], contributions: dict[str, float]) -> str:
     if not sentences:
         return "no passage was retrieved, so there is nothing to answer from"
-    best = sentences[0]
-    top = sorted(best.contributions.items(), key=lambda kv: -abs(kv[1]))[:3]
+    top = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))[:3]
     why = ", ".join(f"{n} {v:+.2f}" for n, v in top)
     if extraction.abstained:
         extra = ""
@@ -68,8 +71,8 @@ def _reason(extraction: Extraction, threshold: float, unseen: list[str], unmatch
             extra += f"; the corpus never contains {', '.join(unseen)}"
         if unmatched:
             extra += f"; the retrieved passages lack {', '.join(unmatched)}"
-        return (f"the best sentence's probability {best.probability:.3f} is below the threshold "
-                f"{threshold:.3f} (largest contributions: {why}){extra}")
+        return (f"the evidence (probability that these passages answer) {extraction.evidence:.3f} is below the "
+                f"threshold {threshold:.3f} (largest contributions: {why}){extra}")
     n = len(extraction.picks)
-    return (f"{n} sentence{'s' if n > 1 else ''} picked: the best sentence's probability "
-            f"{best.probability:.3f} reaches the threshold {threshold:.3f} (largest contributions: {why})")
+    return (f"{n} sentence{'s' if n > 1 else ''} picked, best first by sentence probability; the evidence "
+            f"{extraction.evidence:.3f} reaches the threshold {threshold:.3f} (largest contributions: {why})")

@@ -60,7 +60,9 @@ class Explanation(BaseModel):
     unseen_terms: list[str] = Field(description="question terms no passage in the corpus contains")
     common_terms: list[str] = Field(description="question terms in most passages: too common to count")
     unmatched_terms: list[str] = Field(description="question terms in the corpus but not in these passages")
-    evidence: float
+    evidence: float = Field(description="P(answerable from these passages), compared with the threshold")
+    evidence_features: dict[str, float] = Field(description="what the answerability model read")
+    evidence_contributions: dict[str, float] = Field(description="each of those features' share of the log-odds")
     threshold: float
     decision: str = Field(description="'answered' or 'refused'")
     reason: str

@@ -11,10 +11,15 @@ Reproduce (from the repository root, a few minutes on two cores):
     python scripts/train_answerer.py            # writes qa/answerer_model.json
     python scripts/train_answerer.py --dry-run  # only prints the figures
 
-It also prints grouped cross-validation on the SQuAD article (fit on the seeds
-dev split plus one half of the article's paragraphs, test on the other half, and
-vice versa), so the quoted figures are not in-sample.  Logistic regression
-(scikit-learn, training only; the query path scores with numpy).
+Two logistic regressions (scikit-learn, training only; the query path scores with
+numpy): the sentence model, on every candidate sentence; and the answerability
+model, on one row per question read from the sentence model's out-of-fold
+probabilities (two folds, grouped by SQuAD paragraph), labelled answerable or not.
+The threshold is the highest that refuses at most FR_TARGET of the answerable SQuAD
+questions on out-of-fold evidence.  It also prints grouped cross-validation on the
+SQuAD article (the whole procedure fitted on the seeds dev split plus one half of
+the article's paragraphs, tested on the other half, and vice versa), so the quoted
+figures are not in-sample.
 """
 
 from __future__ import annotations
@@ -32,37 +37,41 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.answer import ExtractiveAnswerer, PassageRef  # noqa: E402
-from qa.answer_features import FEATURES  # noqa: E402
+from qa.answer_features import FEATURES, QUESTION_FEATURES, QuestionInfo, question_features  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation.metrics import normalise  # noqa: E402
 from qa.evaluation.squad import auroc, index_squad, load_squad  # noqa: E402
 from qa.indexing import build_index  # noqa: E402
-from qa.scorer import MODEL_PATH, SentenceScorer  # noqa: E402
+from qa.scorer import MODEL_PATH, AnswererModel, LogisticModel  # noqa: E402
 
 SEED = 0
 C = 1.0
-FR_TARGET = 0.035  # false refusals allowed when choosing the threshold on out-of-fold scores
+FR_TARGET = 0.035  # false refusals allowed when choosing the threshold on out-of-fold evidence
 MAX_MEDIAN_WORDS = 30
-RATIOS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.01)
+RATIOS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 
 
 @dataclass
 class QuestionData:
     qid: str
     source: str  # "squad" or "seeds"
-    group: int  # squad: paragraph half (0/1); seeds: -1
+    group: int  # squad: paragraph half (0/1) for the outer cross-validation; seeds: -1
+    fold: int  # inner fold (0/1): SQuAD paragraph parity, seeds position parity
     answerable: bool
     accepted: list[str]
+    info: QuestionInfo
     texts: list[str]
     matrix: np.ndarray
     labels: np.ndarray
     right: np.ndarray  # each candidate holds an accepted answer (what the accuracy metric counts)
 
 
-def _zero_scorer() -> SentenceScorer:
-    n = len(FEATURES)
-    return SentenceScorer(FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0, 1.01, 0.0)
+def _zero_model() -> AnswererModel:
+    def zero(names):
+        n = len(names)
+        return LogisticModel(names, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+    return AnswererModel(zero(FEATURES), zero(QUESTION_FEATURES), 1.01, 0.0)
 
 
 def _contains(text: str, accepted: list[str]) -> bool:
@@ -71,10 +80,10 @@ def _contains(text: str, accepted: list[str]) -> bool:
 
 
 def collect(engine: Engine, questions: list[tuple]) -> list[QuestionData]:
-    answerer = ExtractiveAnswerer(engine.settings.max_answer_words, 0.0, _zero_scorer())
+    answerer = ExtractiveAnswerer(engine.settings.max_answer_words, 0.0, _zero_model())
     k = engine.settings.top_k
     out = []
-    for qid, source, group, answerable, accepted, question, span in questions:
+    for qid, source, group, fold, answerable, accepted, question, span in questions:
         qvec = engine.encode_query(question)
         found = engine._with_definitions(question, engine.retriever.retrieve(question, qvec, k), k)
         refs = [PassageRef(c.pid, r, c.score, c.dense, engine.passages[c.pid].sent_ids) for r, c in enumerate(found)]
@@ -84,7 +93,8 @@ def collect(engine: Engine, questions: list[tuple]) -> list[QuestionData]:
         labels = right
         if span is not None:  # SQuAD: the sentence that holds the marked answer, not any repeat of it
             labels = np.array([r.start < span[1] and span[0] < r.end for r in scored.records], dtype=bool)
-        out.append(QuestionData(qid, source, group, answerable, accepted, texts, scored.matrix, labels, right))
+        out.append(QuestionData(qid, source, group, fold, answerable, accepted, scored.question, texts,
+                                scored.matrix, labels, right))
     return out
 
 
@@ -96,7 +106,7 @@ def squad_questions(folder: Path) -> list[tuple]:
     for it in data.items:
         if it.span:  # unanswerable items follow the answerable ones of their paragraph
             paragraph = max(i for i, s in enumerate(starts) if s <= it.span[0])
-        out.append((it.id, "squad", paragraph, it.answerable, it.answers, it.question, it.span))
+        out.append((it.id, "squad", paragraph, paragraph % 2, it.answerable, it.answers, it.question, it.span))
     middle = statistics.median(sorted({q[2] for q in out}))
     return [(q[0], q[1], int(q[2] > middle), *q[3:]) for q in out]
 
@@ -107,41 +117,52 @@ def seeds_dev(path: Path) -> list[tuple]:
         if line.strip():
             d = json.loads(line)
             if d["split"] == "dev":
-                out.append((d["id"], "seeds", -1, d["category"] != "unanswerable", d["answers"], d["question"], None))
+                out.append((d["id"], "seeds", -1, len(out) % 2, d["category"] != "unanswerable", d["answers"],
+                            d["question"], None))
     return out
 
 
-def fit(data: list[QuestionData]):
+def _fit(X: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> LogisticModel:
     from sklearn.linear_model import LogisticRegression
 
-    X = np.vstack([d.matrix for d in data if len(d.matrix)])
-    y = np.concatenate([d.labels for d in data if len(d.matrix)])
     mean, scale = X.mean(0), X.std(0)
     scale[scale < 1e-9] = 1.0
     model = LogisticRegression(C=C, max_iter=5000, random_state=SEED).fit((X - mean) / scale, y)
-    return mean, scale, model.coef_[0], float(model.intercept_[0])
+    return LogisticModel(names, mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def outcomes(data: list[QuestionData], scorer: SentenceScorer, ratio: float):
+def fit_sentence(data: list[QuestionData]) -> LogisticModel:
+    kept = [d for d in data if len(d.matrix)]
+    return _fit(np.vstack([d.matrix for d in kept]), np.concatenate([d.labels for d in kept]), FEATURES)
+
+
+def _probs(model: LogisticModel, d: QuestionData) -> np.ndarray:
+    return model.probabilities(d.matrix) if len(d.matrix) else np.zeros(0)
+
+
+def outcomes(data: list[QuestionData], sentence: LogisticModel, question: LogisticModel | None, ratio: float,
+             probs: list[np.ndarray] | None = None):
     """Per question: (answerable, evidence, right if answered, words) under the answer policy."""
     rows = []
-    for d in data:
-        if not len(d.matrix):
+    for n, d in enumerate(data):
+        p = probs[n] if probs is not None else _probs(sentence, d)
+        if not len(p):
             rows.append((d.answerable, 0.0, False, 0))
             continue
-        p = scorer.probabilities(d.matrix)
+        evidence = float(question.probabilities(question_features(d.info, d.matrix, p)[None, :])[0]) \
+            if question is not None else float(p.max())
         order = np.argsort(-p, kind="stable")
         picked, words = [order[0]], len(d.texts[order[0]].split())
         for i in order[1:]:
             if len(picked) >= 3 or p[i] < ratio * p[order[0]]:
                 break
-            n = len(d.texts[i].split())
-            if words + n > 60:
+            n_words = len(d.texts[i].split())
+            if words + n_words > 60:
                 continue
             picked.append(i)
-            words += n
+            words += n_words
         text = " ".join(d.texts[i] for i in picked)
-        rows.append((d.answerable, float(p[order[0]]), d.answerable and _contains(text, d.accepted), words))
+        rows.append((d.answerable, evidence, d.answerable and _contains(text, d.accepted), words))
     return rows
 
 
@@ -166,9 +187,28 @@ def choose_threshold(rows, fr_target: float = FR_TARGET) -> float:
     return float(ans[n] - 1e-6) if ans else 0.0
 
 
-def scorer_of(params, ratio: float = 1.01, threshold: float = 0.0) -> SentenceScorer:
-    mean, scale, coef, intercept = params
-    return SentenceScorer(FEATURES, mean, scale, coef, intercept, ratio, threshold)
+def train(data: list[QuestionData]) -> tuple[AnswererModel, dict]:
+    """The whole procedure on ``data``: both models, the extra-sentence ratio and the threshold."""
+    oof: list[np.ndarray] = [np.zeros(0)] * len(data)
+    for fold in (0, 1):
+        model = fit_sentence([d for d in data if d.fold != fold])
+        for n, d in enumerate(data):
+            if d.fold == fold:
+                oof[n] = _probs(model, d)
+    rows = np.array([question_features(d.info, d.matrix, p) for d, p in zip(data, oof, strict=True)])
+    question = _fit(rows, np.array([d.answerable for d in data]), QUESTION_FEATURES)
+    squad = [n for n, d in enumerate(data) if d.source == "squad"] or list(range(len(data)))
+    chosen = [data[n] for n in squad]
+    chosen_probs = [oof[n] for n in squad]
+    best_ratio, best = RATIOS[-1], None
+    for ratio in RATIOS:
+        res = outcomes(chosen, None, question, ratio, chosen_probs)
+        m = metrics(res, choose_threshold(res))
+        if m["median_words"] is not None and m["median_words"] <= MAX_MEDIAN_WORDS and (
+                best is None or m["accuracy"] > best["accuracy"]):
+            best_ratio, best = ratio, m
+    threshold = choose_threshold(outcomes(chosen, None, question, best_ratio, chosen_probs))
+    return AnswererModel(fit_sentence(data), question, best_ratio, threshold), {"out_of_fold": best}
 
 
 def main() -> None:
@@ -188,65 +228,42 @@ def main() -> None:
     print(f"{len(squad)} squad questions, {len(seeds)} seeds dev questions, "
           f"{sum(len(d.labels) for d in squad + seeds)} candidate sentences", file=sys.stderr)
 
-    # Grouped cross-validation: out-of-fold scores for every SQuAD question.
-    oof_params = {}
-    for fold in (0, 1):
-        train = seeds + [d for d in squad if d.group != fold]
-        oof_params[fold] = fit(train)
     report: dict = {"cv": {}, "in_sample": {}}
-    best_ratio, best = None, None
-    for ratio in RATIOS:
-        rows = []
-        for fold in (0, 1):
-            rows += outcomes([d for d in squad if d.group == fold], scorer_of(oof_params[fold]), ratio)
-        t = choose_threshold(rows)
-        m = metrics(rows, t)
-        print(f"cv ratio {ratio}: {m}", file=sys.stderr)
-        if m["median_words"] is not None and m["median_words"] <= MAX_MEDIAN_WORDS and (
-                best is None or m["accuracy"] > best["accuracy"]):
-            best_ratio, best = ratio, m
-    if best_ratio is None:
-        best_ratio = RATIOS[-1]
-    rows = []
+    pooled = []
     for fold in (0, 1):
-        rows += outcomes([d for d in squad if d.group == fold], scorer_of(oof_params[fold]), best_ratio)
-    threshold = choose_threshold(rows)
-    report["cv"]["squad2"] = metrics(rows, threshold)
-    # Each fold with the threshold chosen on the other fold's out-of-fold scores (no peeking).
-    for fold in (0, 1):
-        test = outcomes([d for d in squad if d.group == fold], scorer_of(oof_params[fold]), best_ratio)
-        other = outcomes([d for d in squad if d.group != fold], scorer_of(oof_params[1 - fold]), best_ratio)
-        report["cv"][f"squad2_half{fold}"] = metrics(test, choose_threshold(other))
-
-    params = fit(seeds + squad)
-    final = scorer_of(params, best_ratio, threshold)
-    report["in_sample"]["squad2"] = metrics(outcomes(squad, final, best_ratio), threshold)
-    report["in_sample"]["seeds_dev"] = metrics(outcomes(seeds, final, best_ratio), threshold)
+        model, _ = train(seeds + [d for d in squad if d.group != fold])
+        test = outcomes([d for d in squad if d.group == fold], model.sentence, model.question, model.extra_ratio)
+        report["cv"][f"squad2_half{fold}"] = metrics(test, model.threshold)
+        pooled += [(*r[:1], r[1] - model.threshold, *r[2:]) for r in test]  # evidence relative to its threshold
+    report["cv"]["squad2"] = metrics(pooled, 0.0) | {"threshold": "each half's own"}
+    model, inner = train(seeds + squad)
+    report["in_sample"]["squad2"] = metrics(outcomes(squad, model.sentence, model.question, model.extra_ratio),
+                                            model.threshold)
+    report["in_sample"]["seeds_dev"] = metrics(outcomes(seeds, model.sentence, model.question, model.extra_ratio),
+                                               model.threshold)
+    report["training_out_of_fold"] = inner["out_of_fold"]
     print(json.dumps(report, indent=2))
     if args.dry_run:
         return
-    mean, scale, coef, intercept = params
     MODEL_PATH.write_text(json.dumps({
-        "about": "Logistic regression scoring answer sentences (qa/scorer.py); features in qa/answer_features.py.",
+        "about": "The answerer's two logistic regressions (qa/scorer.py); features in qa/answer_features.py.",
         "command": "python scripts/train_answerer.py",
         "data": {
             "squad2": "eval/squad2 (SQuAD 2.0 dev article 'Computational complexity theory', CC BY-SA 4.0), "
                       f"{len(squad)} questions",
             "seeds_dev": f"eval/questions.jsonl split=dev, {len(seeds)} questions",
-            "labels": "a candidate sentence is positive when it contains an accepted answer (case-insensitive)",
+            "labels": "sentence model: SQuAD, the sentence holding the marked answer span; seeds, a sentence "
+                      "holding an accepted answer; answerability model: the question is answerable",
         },
         "seed": SEED, "C": C,
         "threshold_rule": f"largest threshold refusing <= {FR_TARGET} of answerable SQuAD questions, "
-                          "on grouped out-of-fold scores",
+                          "on out-of-fold evidence",
         "extra_ratio_rule": f"most accurate ratio with median answer <= {MAX_MEDIAN_WORDS} words, out-of-fold",
         "figures": report,
-        "features": list(FEATURES),
-        "mean": [round(float(v), 6) for v in mean],
-        "scale": [round(float(v), 6) for v in scale],
-        "coef": [round(float(v), 6) for v in coef],
-        "intercept": round(intercept, 6),
-        "extra_ratio": best_ratio,
-        "threshold": round(threshold, 4),
+        "sentence": model.sentence.to_dict(),
+        "question": model.question.to_dict(),
+        "extra_ratio": model.extra_ratio,
+        "threshold": round(model.threshold, 4),
     }, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {MODEL_PATH.relative_to(ROOT)}", file=sys.stderr)
 

@@ -10,7 +10,7 @@ import pytest
 from qa.answer import ExtractiveAnswerer, PassageRef, Pick, SentenceRecord, _with_list, render
 from qa.answer_features import FEATURES, question_kind, read_question
 from qa.lexical import tokenize
-from qa.scorer import MODEL_PATH, SentenceScorer, load_scorer
+from qa.scorer import MODEL_PATH, AnswererModel, LogisticModel, load_scorer
 
 SPEAKER = "Jane Doe, Chief Executive, Acme Health Trust"
 SENTENCES = [
@@ -89,22 +89,23 @@ def test_a_quote_is_matched_by_its_speaker():
 
 def test_the_model_file_matches_the_features_and_says_how_it_was_made():
     raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    assert raw["features"] == list(FEATURES) and raw["command"].startswith("python scripts/train_answerer.py")
-    assert 0.0 <= load_scorer().threshold <= 1.0
+    assert raw["sentence"]["features"] == list(FEATURES)
+    assert raw["command"].startswith("python scripts/train_answerer.py") and "squad2" in raw["data"]
+    assert 0.0 < load_scorer().threshold < 1.0
 
 
 def test_a_model_fitted_on_other_features_is_refused_with_the_command_to_retrain():
     raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    raw["features"] = raw["features"][:-1]
+    raw["sentence"]["features"] = raw["sentence"]["features"][:-1]
     with pytest.raises(ValueError, match="train_answerer"):
-        SentenceScorer.from_dict(raw)
+        AnswererModel.from_dict(raw)
 
 
 def test_probabilities_follow_the_weights():
     n = len(FEATURES)
     coef = np.zeros(n)
     coef[FEATURES.index("cos")] = 2.0
-    scorer = SentenceScorer(FEATURES, np.zeros(n), np.ones(n), coef, 0.0, 1.0, 0.5)
+    scorer = LogisticModel(FEATURES, np.zeros(n), np.ones(n), coef, 0.0)
     low, high = np.zeros((1, n)), np.zeros((1, n))
     high[0, FEATURES.index("cos")] = 1.0
     assert scorer.probabilities(low)[0] == pytest.approx(0.5)
@@ -119,6 +120,14 @@ def test_below_the_threshold_the_answerer_refuses():
         idf=lambda t: IDF.get(t, 0.0), unseen_idf=3.0,
     )
     assert extraction.abstained and extraction.picks == [] and 0 < extraction.evidence < 1
+
+
+def test_the_evidence_is_the_answerability_model_read_from_the_best_candidates():
+    _, scored = _scored("When was the old windmill built?", WINDMILL, qvec=(0.7, 0.7))
+    model = load_scorer()
+    assert scored.evidence == pytest.approx(model.answerable(scored.question_row))
+    _, unseen = _scored("When was the Zorblax windmill built?", WINDMILL, qvec=(0.7, 0.7))
+    assert unseen.evidence < scored.evidence  # a term the corpus never contains lowers it
 
 
 def test_quotes_and_comments_are_attributed_in_the_answer():
