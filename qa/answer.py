@@ -141,19 +141,22 @@ class ExtractiveAnswerer:
             seen.update(ids)
             if not ids:
                 continue
-            cos = np.asarray(sentence_vectors[ids], dtype=np.float32) @ query_vector
+            # every sentence of the passage, for the neighbours' cosines
+            all_cos = (np.asarray(sentence_vectors[list(p.sent_ids)], dtype=np.float32) @ query_vector).tolist()
             terms = [sentence_terms(s) for s in p.sent_ids]
             passage_terms = set().union(*terms) if terms else set()
             position = {sid: i for i, sid in enumerate(p.sent_ids)}
-            for sid, c in zip(ids, cos.tolist(), strict=True):
+            for sid in ids:
+                c = all_cos[position[sid]]
                 rec = sentences(sid)
                 if rec.byline and not asks_who:
                     continue  # "Name 01/03/2017 at 18:21" only says who wrote what follows
                 i = position[sid]
                 window = set(terms[i]).union(*terms[max(0, i - 1) : i + 2])
+                near = all_cos[max(0, i - 1) : i + 2]
                 rows.append(sentence_features(
                     q, rec.text, rec.section, terms[i], window, passage_terms, tokenize(rec.text), c, p.dense,
-                    p.score, p.rank, i == 0, unseen_idf,
+                    p.score, p.rank, i == 0, unseen_idf, sum(near) / len(near),
                 ))
                 records.append(rec)
                 refs.append(p)

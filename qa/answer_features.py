@@ -29,7 +29,7 @@ QUESTION_WORDS = frozenset(tokenize(
 FEATURES = (
     "cos", "cos_rel", "cos_rank", "cos_passage", "retrieval", "rank_inv",
     "lex", "lex_rel", "lex_rank", "cos_x_lex", "matched_idf", "lex_window", "lex_passage", "rarest_missing", "unseen",
-    "bigram", "novelty", "log_words", "first_in_passage", "finished",
+    "bigram", "exact", "compact", "cos_window", "novelty", "log_words", "first_in_passage", "finished",
     "typed", "type_ok", "defines", "negation_mismatch", "comment",
 )
 
@@ -81,6 +81,10 @@ class QuestionInfo:
     defined: frozenset[str]  # "what is X?" -> terms of X
     spell_out: tuple[str, ...]  # "what does X stand for?" -> acronyms
     asks_comments: bool
+    surface: dict[str, float]  # question words as written (lower-cased) -> the IDF of their term
+
+
+_SURFACE = re.compile(r"[a-z0-9]+")
 
 
 def question_kind(question: str) -> str | None:
@@ -115,6 +119,8 @@ def read_question(
         words=frozenset(tokens), negated=bool(_NEGATION.search(question)), defined=defined,
         spell_out=tuple(spelled_out_asked(question)),
         asks_comments=bool(re.search(r"\b(comment\w*|reader\w*)\b", question, re.I)),
+        surface={w: weight[t[0]] for w in set(_SURFACE.findall(question.lower()))
+                 for t in [tokenize(w)] if t and t[0] in weight},
     )
 
 
@@ -157,8 +163,9 @@ def sentence_features(
     rank: int,
     first_in_passage: bool,
     max_idf: float,
+    cos_window: float,
 ) -> list[float]:
-    """Every feature but the two relative ones (filled in by the caller, over all candidates)."""
+    """Every feature but the relative ones (filled in by the caller, over all candidates)."""
     missing = [q.weight[t] for t in q.terms - window_terms - passage_terms]
     rarest = max(missing, default=0.0) / max(max_idf, 1e-9)
     sent_bigrams = set(zip(tokens, tokens[1:], strict=False))
@@ -176,12 +183,26 @@ def sentence_features(
     return [
         cos, 0.0, 0.0, cos_passage, retrieval, 1.0 / (1.0 + rank),
         lex, 0.0, 0.0, cos * lex, matched, coverage(q, window_terms), coverage(q, passage_terms), rarest, q.unseen,
-        bigram, len(terms - q.terms) / len(terms) if terms else 0.0, float(np.log1p(words)),
+        bigram, _exact(q, text), _compact(q, tokens), cos_window, len(terms - q.terms) / len(terms) if terms else 0.0, float(np.log1p(words)),
         1.0 if first_in_passage else 0.0, 1.0 if _FINISHED.search(text) else 0.0,
         1.0 if q.kind is not None else 0.0, type_ok, defines,
         1.0 if q.negated != bool(_NEGATION.search(text)) else 0.0,
         1.0 if section == "comments" and not q.asks_comments else 0.0,
     ]
+
+
+def _exact(q: QuestionInfo, text: str) -> float:
+    """IDF-weighted share of the question's words found as written (not only by stem)."""
+    words = set(_SURFACE.findall(text.lower()))
+    return sum(w for word, w in q.surface.items() if word in words) / q.total
+
+
+def _compact(q: QuestionInfo, tokens: list[str]) -> float:
+    """Matched question terms per token of the stretch holding them: close together reads as one statement."""
+    places = [i for i, t in enumerate(tokens) if t in q.terms]
+    if len(places) < 2:
+        return 0.0
+    return len(places) / (places[-1] - places[0] + 1)
 
 
 def add_relative(matrix: np.ndarray) -> np.ndarray:
