@@ -11,6 +11,7 @@ import logging
 import mimetypes
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -106,7 +107,8 @@ async def ask(body: AskRequest, request: Request, settings: SettingsDep, explain
     """Answer a question with exact-span citations; `?explain=1` adds every candidate's score and why."""
     question = checked_question(body.question, settings)
     engine = current_engine(request)
-    answer: Answer = await run_engine(request, engine.ask, question, body.top_k, explain)
+    ask_fn = partial(engine.ask, explain=True) if explain else engine.ask
+    answer: Answer = await run_engine(request, ask_fn, question, body.top_k)
     request.app.state.metrics.observe_answer(answer.abstained)
     return answer
 

@@ -69,11 +69,6 @@ def test_an_acronym_is_spelled_out_from_where_the_documents_define_it(engine, qu
     assert not answer.abstained and long_form.lower() in answer.answer.lower()
 
 
-def test_who_is_a_named_person_answers_with_their_role(engine):
-    answer = engine.ask("Who is Meg Hillier?")
-    assert not answer.abstained and "chair" in answer.answer
-
-
 def test_reader_comments_are_labelled_in_citations_and_answer(engine):
     answer = engine.ask("What did reader Joan Heaton ask about privatisation?")
     assert not answer.abstained
