@@ -82,6 +82,7 @@ class QuestionInfo:
     spell_out: tuple[str, ...]  # "what does X stand for?" -> acronyms
     asks_comments: bool
     surface: dict[str, float]  # question words as written (lower-cased) -> the IDF of their term
+    unseen_name: float  # 1.0 when a capitalised word (not the first) names something the corpus never mentions
 
 
 _SURFACE = re.compile(r"[a-z0-9]+")
@@ -119,6 +120,9 @@ def read_question(
         words=frozenset(tokens), negated=bool(_NEGATION.search(question)), defined=defined,
         spell_out=tuple(spelled_out_asked(question)),
         asks_comments=bool(re.search(r"\b(comment\w*|reader\w*)\b", question, re.I)),
+        unseen_name=1.0 if any(
+            (t := tokenize(w)) and all(idf(x) == 0.0 for x in t) for w in _CAPITALISED.findall(question)
+        ) else 0.0,
         surface={w: weight[t[0]] for w in set(_SURFACE.findall(question.lower()))
                  for t in [tokenize(w)] if t and t[0] in weight},
     )
@@ -223,7 +227,7 @@ def add_relative(matrix: np.ndarray) -> np.ndarray:
 # Question-level features: how the best candidates look, read after the sentence scorer.
 QUESTION_FEATURES = (
     "log_p1", "log_gap", "rarest_missing", "lex_window", "unseen", "cos", "lex_passage_max", "cos_max",
-    "negation_mismatch", "question_negated", "typed", "type_ok", "log_terms",
+    "negation_mismatch", "question_negated", "typed", "type_ok", "log_terms", "unseen_name",
 )
 
 
@@ -233,6 +237,7 @@ def question_features(q: QuestionInfo, matrix: np.ndarray, probability: np.ndarr
         row = np.zeros(len(QUESTION_FEATURES))
         row[0] = row[1] = np.log(1e-6)
         row[QUESTION_FEATURES.index("unseen")] = q.unseen
+        row[QUESTION_FEATURES.index("unseen_name")] = q.unseen_name
         return row
     order = np.argsort(-probability, kind="stable")
     b = order[0]
@@ -243,5 +248,5 @@ def question_features(q: QuestionInfo, matrix: np.ndarray, probability: np.ndarr
         np.log(p1 + 1e-6), np.log(p1 + 1e-6) - np.log(p2 + 1e-6), matrix[b, f("rarest_missing")],
         matrix[b, f("lex_window")], q.unseen, matrix[b, f("cos")], matrix[:, f("lex_passage")].max(),
         matrix[:, f("cos")].max(), matrix[b, f("negation_mismatch")], 1.0 if q.negated else 0.0,
-        matrix[b, f("typed")], matrix[b, f("type_ok")], float(np.log1p(len(q.terms))),
+        matrix[b, f("typed")], matrix[b, f("type_ok")], float(np.log1p(len(q.terms))), q.unseen_name,
     ])
