@@ -48,7 +48,7 @@ _DATE_Q = re.compile(
 _PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b|\b(who|whom|whose) (is|was|were|are|did|does)\b", re.I)
 _PLACE_Q = re.compile(r"^\s*where\b|\bwhere (is|was|were|are|did|does|do)\b", re.I)
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"\d[\d,.]*\d|\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|million|billion|half|third|quarter|dozen|double|twice)\b",
     re.I,
 )
@@ -108,7 +108,8 @@ def read_question(
     weight = {t: (idf(t) or unseen_idf) for t in terms}
     total = sum(weight.values()) or 1.0
     unseen_terms = tuple(sorted(t for t in terms if idf(t) == 0.0))
-    # A term in more than half the passages has IDF below log(1 + 1/3) ~ 0.29 under BM25's formula.
+    # BM25's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), is below 0.3 for a term in about three
+    # quarters of the passages or more: such a term barely tells passages apart.
     common = tuple(sorted(t for t in terms if 0.0 < idf(t) < 0.3))
     content = [t for t in tokens if t in terms]
     m = _DEFINITION_Q.match(question)
