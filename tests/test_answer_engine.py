@@ -14,7 +14,8 @@ CORPUS = {
     "windmill.txt": "The Old Windmill\n\nThe old windmill was built in 1820. It is painted white and stands on a "
                     "hill above the village. Visitors can climb to the top on weekends.\n",
     "river.txt": "The River\n\nThe river floods most winters. A stone bridge crosses it near the church. "
-                 "The bridge was repaired after the great flood.\n",
+                 "The bridge was repaired after the great flood. The Regional Flood Authority (RFA) looks after "
+                 "the banks. The RFA meets twice a year.\n",
 }
 
 
@@ -37,6 +38,12 @@ def test_a_simple_when_question_is_answered_with_the_sentence_holding_the_year(m
     answer = mill.ask("When was the windmill built?")
     assert not answer.abstained and "1820" in answer.answer
     assert answer.citations[0].quote == "The old windmill was built in 1820."
+
+
+def test_an_acronym_is_spelled_out_from_where_the_corpus_defines_it(mill):
+    answer = mill.ask("What does RFA stand for?")
+    assert not answer.abstained and "Regional Flood Authority (RFA)" in answer.answer
+    assert answer.citations[0].quote.startswith("The Regional Flood Authority (RFA)")
 
 
 def test_an_off_topic_question_is_refused(mill):
