@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import click
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from qa.config import Settings
 from qa.errors import QAError
@@ -30,9 +30,11 @@ def _load_squad_gate(path: Path) -> SquadGate:
         raise QAError(f"gate config {path} is invalid: {exc}") from exc
     if raw is None:
         raise QAError(f'gate config {path} has no "squad" section; add floors like {{"min": {{"auroc": 0.6}}}}')
-    gate = SquadGate.model_validate(raw)
-    unknown = sorted(set(gate.min) | set(gate.max) - set(SQUAD_METRICS))
-    unknown = [u for u in unknown if u not in SQUAD_METRICS]
+    try:
+        gate = SquadGate.model_validate(raw)
+    except ValidationError as exc:
+        raise QAError(f'gate config {path}: the "squad" section is invalid: {str(exc).splitlines()[0]}') from exc
+    unknown = sorted((set(gate.min) | set(gate.max)) - set(SQUAD_METRICS))
     if unknown:
         raise QAError(f"gate config {path}: unknown squad metric(s) {', '.join(unknown)}; known: "
                       f"{', '.join(SQUAD_METRICS)}")
