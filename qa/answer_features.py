@@ -228,7 +228,7 @@ def add_relative(matrix: np.ndarray) -> np.ndarray:
 # Question-level features: how the best candidates look, read after the sentence scorer.
 QUESTION_FEATURES = (
     "log_p1", "log_gap", "rarest_missing", "lex_window", "unseen", "cos", "lex_passage_max", "cos_max",
-    "negation_mismatch", "question_negated", "typed", "type_ok", "log_terms", "unseen_name",
+    "negation_mismatch", "question_negated", "typed", "type_ok", "unseen_name",
 )
 
 
@@ -249,5 +249,5 @@ def question_features(q: QuestionInfo, matrix: np.ndarray, probability: np.ndarr
         np.log(p1 + 1e-6), np.log(p1 + 1e-6) - np.log(p2 + 1e-6), matrix[b, f("rarest_missing")],
         matrix[b, f("lex_window")], q.unseen, matrix[b, f("cos")], matrix[:, f("lex_passage")].max(),
         matrix[:, f("cos")].max(), matrix[b, f("negation_mismatch")], 1.0 if q.negated else 0.0,
-        matrix[b, f("typed")], matrix[b, f("type_ok")], float(np.log1p(len(q.terms))), q.unseen_name,
+        matrix[b, f("typed")], matrix[b, f("type_ok")], q.unseen_name,
     ])
