@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer_types import find_people
 from qa.boilerplate import repeated_lines
 from qa.chunking import Chunk, Chunker, embedding_text
 from qa.cleaning import CleanDocument, Sentence, clean_document
@@ -375,9 +374,6 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
     ))
     write_jsonl(gen / "chunks.jsonl", chunk_rows)
     write_jsonl(gen / "sentences.jsonl", sentence_rows)
-    # People's names are read off the whole corpus once here, not on every engine start.
-    people = find_people((r["text"] for r in sentence_rows), (r.get("author") for r in sentence_rows))
-    (gen / "people.json").write_text(json.dumps(sorted(people), ensure_ascii=False), encoding="utf-8")
     np.save(gen / "vectors.npy", vectors)
     np.save(gen / "sentence_vectors.npy", sent_vectors)
     say(f"building dense index over {len(chunk_rows)} passages")
