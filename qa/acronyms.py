@@ -1,9 +1,9 @@
-"""Acronyms defined in the corpus itself: "Better Care Fund (BCF)" → BCF.
+"""Acronyms defined in the corpus itself: "Open Data Institute (ODI)" → ODI.
 
-The seed documents are dense with them (STP, ACS, ACO, CCG, MCP, PACS, BCF), and
-people ask with either form, so answer scoring treats the two as the same words.
-The long form counts only as a phrase: "accountable care systems ... care
-organisations" holds the words of "accountable care organisation" but is not one.
+Policy and technical documents are dense with them, and people ask with either
+form, so answer scoring treats the two as the same words.  The long form counts
+only as a phrase: "data sets ... open institutes" holds the words of "open data
+institute" but is not one.
 """
 
 from __future__ import annotations
@@ -48,28 +48,28 @@ def _match_initials(words: list[str], letters: str) -> list[str] | None:
     return picked
 
 
-# "What does STP stand for?", "What is the abbreviation CCG short for?"
+# "What does ODI stand for?", "What is the abbreviation NASA short for?"
 _SPELL_OUT_Q = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviation\b|\bacronym\b", re.I)
 _ASKED_ACRONYM = re.compile(r"\b([A-Z]{2,})s?\b")
 
 
 def spelled_out_asked(question: str) -> list[str]:
-    """The acronyms a question asks to spell out ("What does STP stand for?" -> ["STP"])."""
+    """The acronyms a question asks to spell out ("What does ODI stand for?" -> ["ODI"])."""
     if not _SPELL_OUT_Q.search(question):
         return []
     return _ASKED_ACRONYM.findall(question)
 
 
 def spells_out(text: str, acronym: str) -> bool:
-    """Whether ``text`` defines ``acronym`` the way documents do: "... partnerships (STPs)"."""
+    """Whether ``text`` defines ``acronym`` the way documents do: "... protocols (IPs)"."""
     return re.search(rf"\(\s*{re.escape(acronym)}s?\s*\)", text) is not None
 
 
 def canonical(tokens: list[str], acronyms: dict[str, tuple[str, ...]]) -> set[str]:
     """The terms of a token sequence, each spelled-out long form replaced by its acronym.
 
-    The long form's words are consumed, so "accountable care organisation" is one
-    term ("aco") that only "ACO" or the same phrase matches, not three words that
+    The long form's words are consumed, so "open data institute" is one
+    term ("odi") that only "ODI" or the same phrase matches, not three words that
     any sentence about care and organisations would share.
     """
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}

@@ -1,15 +1,16 @@
 """Extractive answers: pick the sentences that answer, cite each one, or abstain.
 
-Each sentence of the retrieved passages gets a few cheap features: its cosine to
-the question (sentence vectors are computed at index time, so this is one matrix
-product), the cosine of its passage, the share of the question's IDF-weighted
-vocabulary it contains (a question word the corpus has never seen counts against
-every sentence, which is what makes out-of-scope questions score low), the rank
-of its passage, and whether it holds the kind of thing asked for (a number for
-"how many", a date for "when", a name for "who").  A weighted sum ranks the
-sentences; the best score is the evidence, and below the calibrated threshold
-the assistant says it does not know.  Weights were fitted on the dev split of
-eval/questions.jsonl only.
+Every sentence of the retrieved passages gets general features
+(qa/answer_features.py: cosines, IDF-weighted overlap with the question,
+passage rank, whether it holds the kind of thing asked for) and a learned
+model (qa/scorer.py, logistic regression fitted on public data by
+scripts/train_answerer.py) turns them into the probability that the sentence
+answers the question.  The best sentence is the answer; a further one joins
+only when its own probability is close to the best's.  A second model reads how
+the best candidates look (their probability and lead, what question terms they
+and their passages lack) and gives the probability that the question is
+answerable from them: that is the evidence, and below the threshold the
+assistant says it does not know.
 """
 
 from __future__ import annotations
@@ -17,73 +18,36 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 
 import numpy as np
 
-from qa.acronyms import canonical, spelled_out_asked, spells_out
-from qa.answer_types import IDENTITY_Q, expected_type, holds, speaker_name, speaker_role
+from qa.acronyms import canonical
+from qa.answer_features import (
+    FEATURES,
+    QuestionInfo,
+    add_relative,
+    question_features,
+    read_question,
+    sentence_features,
+)
 from qa.index.schema import SentenceRecord
-from qa.subjects import focus, is_attribution, unknown_names
+from qa.scorer import AnswererModel, load_scorer
 from qa.words import tokenize
 
 NO_ANSWER = "I could not find an answer to that in the documents."
 
 
-def no_answer_text(unknown: tuple[str, ...]) -> str:
-    if not unknown:
-        return NO_ANSWER
-    names = ", ".join(unknown)
-    return f"{NO_ANSWER} They do not mention {names}."
+def no_answer_text(unknown: tuple[str, ...] = ()) -> str:
+    return NO_ANSWER
 
 
-@dataclass(frozen=True)
-class Weights:
-    dense: float = 0.50
-    context: float = 0.0
-    lexical: float = 0.35
-    passage: float = 0.20
-    novelty: float = 0.10
-    definition: float = 0.10
-    short_penalty: float = 0.8  # headings and fragments are rarely answers
-    unfinished_penalty: float = 0.95  # titles, captions, list items: no closing full stop
-    comment_penalty: float = 0.9  # the article outranks readers unless asked about them
-
-
-UNKNOWN_NAME_DISCOUNT = 0.85
 _LIST_GAP = 12  # source characters between list items: a line break, indent and bullet
-EXTRA_SENTENCE_RATIO = 0.75
 MAX_SENTENCES = 3
-SHORT_SENTENCE_WORDS = 6
 
-# Words that shape a question but are not what it is about (already tokenized/stemmed).
-QUESTION_WORDS = frozenset(tokenize(
-    "what which who whom whose when where why how many much did does do doing done according "
-    "say says said tell describe described call called name named mean meant list listed "
-    "give given happen happened kind sort type define defined definition"
-))
-
-# Prose ends with a full stop (maybe inside quotes); headings, captions, references
-# and list items do not, and they are answers less often.
+# Prose ends with a full stop (maybe inside quotes); list items often do not.
 _FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
-_ASKS_ABOUT_COMMENTS = re.compile(r"\b(comment\w*|reader\w*|said by a reader)\b", re.I)
 # Bylines (who wrote or said what follows) answer only questions about who.
 _ASKS_WHO = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:who|whom|whose|which)\b", re.I)
-_DEFINITION_Q = re.compile(
-    r"^\s*(?:what\s+(?:is|are|was|were|does|do)|define|what's|how (?:does|do) .+? define)\s+(?:an?\s+|the\s+)?(.+?)\s*(?:mean|stand for)?\??\s*$",
-    re.I,
-)
-_DEFINES = re.compile(
-    r"\b(is|are)\s+(an?|the)\b|\bdescribes?\b.*\bas\b|\bdefin\w*|\bmeans\b|\brefers? to\b|\boccurs\b|"
-    r"\bcharacteristics\b|\bfocuses on\b|\baims? to\b",
-    re.I,
-)
-# What defines a person for "who is X?": a role in apposition ("Simon Stevens, chief executive, ...").
-_ROLE = re.compile(
-    r"^[^,]{0,40}, (?:the |a |an )?(?:[\w-]+ ){0,3}(?:chief|chair|director|secretary|minister|head|boss|leader|"
-    r"officer|editor|executive|president|professor|manager|lead)\b",
-    re.I,
-)
 
 
 def terms_of(sid: int, sentences: Callable[[int], SentenceRecord], acronyms: dict[str, tuple[str, ...]]) -> frozenset[str]:
@@ -93,41 +57,10 @@ def terms_of(sid: int, sentences: Callable[[int], SentenceRecord], acronyms: dic
 
 
 @dataclass(frozen=True)
-class DefinitionAsk:
-    """What a definitional question asks to define, read once per question."""
-
-    spell_out: tuple[str, ...] = ()  # "What does STP stand for?" -> ("STP",)
-    term: frozenset[str] = frozenset()  # "What is an ACO?" -> {aco}
-    identity: bool = False  # "Who is Simon Stevens?": a role in apposition also defines
-
-    @classmethod
-    def parse(cls, question: str, acronyms: dict[str, tuple[str, ...]]) -> DefinitionAsk | None:
-        asked = spelled_out_asked(question)
-        if asked:
-            return cls(spell_out=tuple(asked))
-        identity = IDENTITY_Q.match(question)
-        m = identity or _DEFINITION_Q.match(question)
-        if not m:
-            return None
-        term = frozenset(canonical(tokenize(m.group(1)), acronyms) - QUESTION_WORDS)
-        return cls(term=term, identity=bool(identity)) if term else None
-
-    def match(self, sentence: SentenceRecord, words: frozenset[str]) -> float:
-        """1.0 for a sentence (with terms ``words``) that defines what was asked."""
-        if self.spell_out:
-            # "What does STP stand for?" is answered where the documents spell it out.
-            return 1.0 if any(spells_out(sentence.text, a) for a in self.spell_out) else 0.0
-        if not self.term & words:
-            return 0.0
-        defines = _DEFINES.search(sentence.text) or (self.identity and _ROLE.search(sentence.text))
-        return 1.0 if defines else 0.0
-
-
-@dataclass(frozen=True)
 class PassageRef:
     pid: int
     rank: int
-    score: float
+    score: float  # fused retrieval score
     dense: float  # cosine of the question with the whole passage
     sent_ids: tuple[int, ...]
 
@@ -142,52 +75,34 @@ class Pick:
 @dataclass(frozen=True)
 class Extraction:
     picks: list[Pick]
-    evidence: float  # best sentence score; compared with the abstain threshold
+    evidence: float  # P(answerable from the retrieved text); compared with the abstain threshold
     abstained: bool
-    unknown: tuple[str, ...] = ()  # names in the question the corpus never mentions
+    unknown: tuple[str, ...] = ()  # question terms no passage contains
 
 
 @dataclass(frozen=True)
-class Features:
-    dense: float
-    context: float
-    lexical: float
-    passage: float
-    typed: bool | None  # holds the kind of thing asked for; None when no kind is asked
-    novelty: float  # share of the sentence's words the question does not already have
-    definition: float  # a definitional sentence for a "what is X?" question
-    short: bool
-    unfinished: bool
-    comment_penalised: bool
-    on_subject: bool  # about what the question names and counts (qa/subjects.py); typed questions only
+class Scored:
+    """Every candidate sentence of one question with its features and probability."""
 
-    def score(self, w: Weights) -> float:
-        s = (
-            w.dense * self.dense
-            + w.context * self.context
-            + w.lexical * self.lexical
-            + w.passage * self.passage
-            + w.novelty * self.novelty
-            + w.definition * self.definition
-        )
-        if self.short:
-            s *= w.short_penalty
-        if self.unfinished:
-            s *= w.unfinished_penalty
-        if self.comment_penalised:
-            s *= w.comment_penalty
-        return s
+    question: QuestionInfo
+    records: list[SentenceRecord]
+    passages: list[PassageRef]
+    matrix: np.ndarray  # (candidates, FEATURES)
+    probability: np.ndarray  # (candidates,)
+    question_row: np.ndarray  # QUESTION_FEATURES
+    evidence: float  # P(answerable), from question_row
 
 
 class ExtractiveAnswerer:
-    def __init__(self, max_words: int = 60, threshold: float = 0.45, weights: Weights | None = None) -> None:
+    def __init__(self, max_words: int = 60, threshold: float | None = None,
+                 scorer: AnswererModel | None = None) -> None:
         if max_words <= 0:
             raise ValueError(f"max_words must be greater than 0. Currently, max_words is {max_words}")
         self.max_words = max_words
-        self.threshold = threshold
-        self.weights = weights or Weights()
+        self.scorer = scorer or load_scorer()
+        self.threshold = self.scorer.threshold if threshold is None else threshold
 
-    def candidates(
+    def score(
         self,
         question: str,
         query_vector: np.ndarray,
@@ -197,93 +112,70 @@ class ExtractiveAnswerer:
         idf: Callable[[str], float],
         unseen_idf: float,
         acronyms: dict[str, tuple[str, ...]] | None = None,
-        people: frozenset[str] = frozenset(),
         sentence_terms: Callable[[int], frozenset[str]] | None = None,
-    ) -> list[tuple[SentenceRecord, PassageRef, Features]]:
+    ) -> Scored:
         acronyms = acronyms or {}
         if sentence_terms is None:
-            sentence_terms = partial(terms_of, sentences=sentences, acronyms=acronyms)
-        q_terms = canonical(tokenize(question), acronyms) - QUESTION_WORDS
-        weight = {t: (idf(t) or unseen_idf) for t in q_terms}
-        total = sum(weight.values()) or 1.0
-        wants_comments = bool(_ASKS_ABOUT_COMMENTS.search(question))
-        asked_words = set(tokenize(question))
-        asks_who = bool(_ASKS_WHO.match(question))
-        kind = expected_type(question)
-        # Only typed questions are held to their subjects: "what is an ACO?" is answered
-        # by sentences that say "it", and its wording is scored by the features anyway.
-        wants_definition = DefinitionAsk.parse(question, acronyms)
-        aim = focus(question, acronyms, people) if kind is not None else None
-        if aim is not None and aim.empty:
-            aim = None
+            def sentence_terms(sid: int) -> frozenset[str]:
+                return terms_of(sid, sentences, acronyms)
+        q = read_question(question, idf, unseen_idf, acronyms)
+        asks_who = q.kind == "person" or bool(_ASKS_WHO.match(question))
         seen: set[int] = set()
-        out = []
+        records: list[SentenceRecord] = []
+        refs: list[PassageRef] = []
+        rows: list[list[float]] = []
         for p in passages:
             ids = [s for s in p.sent_ids if s not in seen]
             seen.update(ids)
             if not ids:
                 continue
-            cos = np.asarray(sentence_vectors[ids], dtype=np.float32) @ query_vector
-            passage_terms: set[str] = set()
-            if aim is not None:
-                for sid in p.sent_ids:
-                    passage_terms |= sentence_terms(sid)
-            for sid, c in zip(ids, cos.tolist(), strict=True):
+            # every sentence of the passage, for the neighbours' cosines
+            all_cos = (np.asarray(sentence_vectors[list(p.sent_ids)], dtype=np.float32) @ query_vector).tolist()
+            terms = [sentence_terms(s) for s in p.sent_ids]
+            passage_terms = set().union(*terms) if terms else set()
+            position = {sid: i for i, sid in enumerate(p.sent_ids)}
+            for sid in ids:
+                c = all_cos[position[sid]]
                 rec = sentences(sid)
                 if rec.code or (rec.byline and not asks_who):
                     continue  # "Name 01/03/2017 at 18:21" only says who wrote what follows
-                terms = sentence_terms(sid)
-                on_subject = True
-                if aim is not None:
-                    near = terms | _previous_terms(rec, sentences, sentence_terms)
-                    on_subject = aim.met_by(near, near | passage_terms)
-                feats = Features(
-                    dense=c,
-                    context=p.dense,
-                    lexical=sum(weight[t] for t in q_terms & terms) / total,
-                    passage=1.0 / (1.0 + 0.25 * p.rank),
-                    typed=None if kind is None else holds(kind, question, rec.text, rec.author, people),
-                    novelty=len(terms - q_terms) / len(terms) if terms else 0.0,
-                    definition=wants_definition.match(rec, terms) if wants_definition else 0.0,
-                    short=len(rec.text.split()) < SHORT_SENTENCE_WORDS,
-                    unfinished=not _FINISHED.search(rec.text),
-                    # naming the reader ("What did Joan Heaton worry...?") asks about comments too
-                    comment_penalised=rec.section == "comments" and not wants_comments
-                    and not (rec.author and set(tokenize(rec.author)) <= asked_words),
-                    on_subject=on_subject,
-                )
-                out.append((rec, p, feats))
-        return out
+                i = position[sid]
+                window = set(terms[i]).union(*terms[max(0, i - 1) : i + 2])
+                near = all_cos[max(0, i - 1) : i + 2]
+                rows.append(sentence_features(
+                    q, rec.text, rec.section, terms[i], window, passage_terms, tokenize(rec.text), c, p.dense,
+                    p.score, p.rank, i == 0, unseen_idf, sum(near) / len(near),
+                ))
+                records.append(rec)
+                refs.append(p)
+        matrix = add_relative(np.asarray(rows, dtype=np.float64).reshape(len(rows), -1))
+        prob = self.scorer.probabilities(matrix) if len(rows) else np.zeros(0)
+        row = question_features(q, matrix, prob)
+        return Scored(q, records, refs, matrix, prob, row, self.scorer.answerable(row) if len(rows) else 0.0)
 
     def extract(self, question: str, query_vector: np.ndarray, passages: list[PassageRef], **tables) -> Extraction:
-        # A name the documents never mention ("NHS Scotland") means they cannot answer,
-        # unless it only names who reported the answer ("according to Pulse"): the
-        # publisher of a page is often not in its text.  That use weakens the evidence.
-        unknown = unknown_names(question, tables["idf"], tables.pop("phrase_known", None))
-        if any(not is_attribution(name, question) for name in unknown):
+        scored = self.score(question, query_vector, passages, **tables)
+        unknown = scored.question.unseen_terms
+        if not len(scored.probability):
             return Extraction([], 0.0, True, unknown)
-        discount = UNKNOWN_NAME_DISCOUNT if unknown else 1.0
-        cands = self.candidates(question, query_vector, passages, **tables)
-        # When the question asks for a kind of thing (a number for "how many?"), only
-        # sentences holding one can answer it; none at all means refuse.
-        # It must also be about what the question names and counts: "eight areas" does
-        # not say how many people live in Dorset.
-        cands = [c for c in cands if c[2].typed is not False and c[2].on_subject]
-        if spelled_out_asked(question):
-            # Where the documents spell the acronym out, that sentence is the answer.
-            cands = [c for c in cands if c[2].definition] or cands
-        if not cands:
-            return Extraction([], 0.0, True, unknown)
-        ranked = sorted((Pick(r, p, f.score(self.weights)) for r, p, f in cands), key=lambda x: -x.score)
+        order = np.argsort(-scored.probability, kind="stable")
+        evidence = scored.evidence
+        if scored.question.spell_out:
+            # "What does X stand for?" is answered where the documents spell X out, when they
+            # do ("Open Data Institute (ODI)"): the corpus itself defines it, so no doubt is left.
+            spells = [i for i in order if scored.matrix[i, FEATURES.index("defines")]]
+            if spells:
+                order = np.array(spells + [i for i in order if i not in spells], dtype=int)
+                evidence = 1.0
+        ranked = [Pick(scored.records[i], scored.passages[i], float(scored.probability[i])) for i in order]
         best = ranked[0]
-        evidence = best.score * discount
         if evidence < self.threshold:
             return Extraction([], evidence, True, unknown)
         first = _with_list(best, tables["sentences"], self.max_words)
         picks = [first]
         words = len(first.sentence.text.split())
         for cand in ranked[1:]:
-            if len(picks) >= MAX_SENTENCES or cand.score < EXTRA_SENTENCE_RATIO * best.score:
+            if len(picks) >= MAX_SENTENCES or cand.score < self.scorer.extra_ratio * best.score:
                 break
             n = len(cand.sentence.text.split())
             if words + n > self.max_words or _redundant(cand, picks) or _within(cand, picks):
@@ -293,15 +185,7 @@ class ExtractiveAnswerer:
                 continue  # a lead-in whose list does not fit says nothing; nor is a pick quoted twice
             picks.append(cand)
             words += len(cand.sentence.text.split())
-        return Extraction(picks, evidence, False)
-
-
-def _previous_terms(
-    rec: SentenceRecord, sentences: Callable[[int], SentenceRecord], sentence_terms: Callable[[int], frozenset[str]]
-) -> frozenset[str]:
-    if rec.sid == 0 or sentences(rec.sid - 1).doc_id != rec.doc_id:
-        return frozenset()
-    return sentence_terms(rec.sid - 1)
+        return Extraction(picks, evidence, False, unknown)
 
 
 def _with_list(pick: Pick, sentences: Callable[[int], SentenceRecord], budget: int) -> Pick:
@@ -351,6 +235,18 @@ def _redundant(cand: Pick, picks: list[Pick]) -> bool:
         if a and b and len(a & b) / min(len(a), len(b)) > 0.7:
             return True
     return False
+
+
+def speaker_name(author: str) -> str:
+    """The person in an attribution: "Jane Doe, Chief Executive" -> "Jane Doe"."""
+    return author.split(",")[0].strip() or author
+
+
+def speaker_role(author: str) -> str:
+    """Name and first role of an attribution: "Jane Doe, Chief Executive, Acme (North)" -> "Jane Doe, Chief Executive"."""
+    parts = [p.strip() for p in author.split(",")]
+    role = re.sub(r"\s*\(.*$", "", parts[1]) if len(parts) > 1 else ""
+    return f"{parts[0]}, {role}" if role else parts[0]
 
 
 def render(picks: list[Pick]) -> str:

@@ -112,6 +112,73 @@ def ask(question, as_json, top_k, index_dir) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="print the answer object with its explanation as JSON")
+@click.option("-k", "top_k", type=int, default=None, help="passages to read [QA_TOP_K]")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="index folder [index]")
+def explain(question, as_json, top_k, index_dir) -> None:
+    """Show every candidate passage and sentence with its score, and why the answer was picked or refused."""
+    try:
+        answer = _load_engine(index_dir).ask(question, top_k, explain=True)
+    except QAError as exc:
+        _fail(exc)
+    if as_json:
+        _emit_json(answer.model_dump())
+        return
+    e = answer.explanation
+    _print_answer(answer)
+    click.echo(f"\n{e.decision}: {e.reason}")
+    click.echo(f"asks for: {e.kind or 'no particular kind'}; matched: {', '.join(e.matched_terms) or '-'}; "
+               f"in no passage of the corpus: {', '.join(e.unseen_terms) or '-'}; "
+               f"not in these passages: {', '.join(e.unmatched_terms) or '-'}; "
+               f"too common to count: {', '.join(e.common_terms) or '-'}")
+    click.echo("\npassages:")
+    for p in e.passages:
+        click.echo(f" {p.rank}. {p.source}:{p.start}-{p.end}  retrieval {p.retrieval:.3f}  cosine {p.cosine:.3f}")
+    click.echo("\nsentences (best first):")
+    for s in e.sentences:
+        top = sorted(s.contributions.items(), key=lambda kv: -abs(kv[1]))[:4]
+        click.echo(f" {'*' if s.picked else ' '} p={s.probability:.3f} passage {s.passage_rank}  "
+                   f"{textwrap.shorten(s.text, 90)}")
+        click.echo("      " + ", ".join(f"{n} {v:+.2f}" for n, v in top))
+
+
+@main.command()
+@click.option("--questions", "questions_path", type=click.Path(path_type=Path), required=True,
+              help='JSONL: {"question": "...", "answerable": true|false} a line')
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="index folder [index]")
+@click.option("--max-false-refusal", type=click.FloatRange(0, 1), default=0.05, show_default=True)
+@click.option("--write", "write_path", type=click.Path(path_type=Path),
+              help="append QA_ABSTAIN_THRESHOLD=... to this env file (e.g. .env)")
+@click.option("--json", "as_json", is_flag=True)
+def calibrate(questions_path, index_dir, max_false_refusal, write_path, as_json) -> None:
+    """Suggest a refusal threshold for your corpus from your own questions marked answerable or not."""
+    from qa.user_calibration import calibrate_user, load_user_questions
+
+    try:
+        items = load_user_questions(questions_path)
+        result = calibrate_user(_load_engine(index_dir), items, max_false_refusal)
+    except QAError as exc:
+        _fail(exc)
+    if write_path is not None and result.suggested is not None:
+        with write_path.open("a", encoding="utf-8") as fh:
+            fh.write(f"QA_ABSTAIN_THRESHOLD={result.suggested}\n")
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    click.echo(f"{result.questions} questions ({result.answerable} answerable): AUROC {result.auroc} "
+               f"(1.0: the score separates them perfectly; 0.5: not at all)")
+    click.echo(f"evidence median: answerable {result.median_answerable}, unanswerable {result.median_unanswerable}")
+    if result.suggested is None:
+        click.echo("no threshold keeps false refusals within the limit; keep the default")
+    else:
+        click.echo(f"suggested QA_ABSTAIN_THRESHOLD={result.suggested}: refuses {result.refused:.0%} of the "
+                   f"unanswerable and {result.false_refusal:.0%} of the answerable (current {result.current})")
+        if write_path is not None:
+            click.echo(f"wrote QA_ABSTAIN_THRESHOLD={result.suggested} to {write_path}")
+
+
 def _print_answer(answer) -> None:
     width = min(100, click.get_terminal_size()[0] if hasattr(click, "get_terminal_size") else 100)
     click.echo(textwrap.fill(answer.answer, width=width))

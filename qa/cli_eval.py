@@ -52,12 +52,14 @@ def _settings(**overrides) -> Settings:
               show_default=True, help="with --beir: retrieval mode(s)")
 @click.option("--reference", is_flag=True,
               help="with --beir: also score MTEB's dense setup (one vector per document, no chunking)")
+@click.option("--squad", "squad_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="run a SQuAD-style folder instead (docs/ and questions.jsonl; eval/squad2 is one)")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON on stdout")
 @click.option("--no-plots", is_flag=True, help="skip the PNG plots")
 @click.option("--quiet", "-q", is_flag=True, help="no progress on stderr")
 def eval_cmd(questions, seeds_dir, index_dir, out_dir, baseline_path, save_baseline, gate, gate_config,
-             calibrate, max_false_refusal, beir_dir, beir_split, mode, reference, as_json, no_plots,
-             quiet) -> None:
+             calibrate, max_false_refusal, beir_dir, beir_split, mode, reference, squad_dir, as_json,
+             no_plots, quiet) -> None:
     """Score answers, citations, refusals and retrieval on the evaluation set.
 
     Builds or updates the seed index first (unless --index is given), writes
@@ -67,6 +69,14 @@ def eval_cmd(questions, seeds_dir, index_dir, out_dir, baseline_path, save_basel
     try:
         if beir_dir is not None:
             _run_beir(beir_dir, beir_split, mode, reference, index_dir, out_dir, as_json, quiet)
+            return
+        if squad_dir is not None:
+            from qa.cli_squad import run_squad_eval
+
+            failed = run_squad_eval(squad_dir, index_dir, out_dir, gate, gate_config, calibrate,
+                                    max_false_refusal, as_json, no_plots, quiet)
+            if failed:
+                sys.exit(EXIT_GATE_FAILED)
             return
         settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir)
         engine = _engine(settings, build=index_dir is None, quiet=quiet)
@@ -173,7 +183,7 @@ def _run_calibration(engine, items, max_false_refusal, out_dir, as_json) -> None
     dev = [i for i in items if i.split == "dev"]
     if not dev:
         raise QAError("the evaluation set has no dev items to calibrate on")
-    result = calibrate(observe(engine, dev), engine.settings.abstain_threshold, max_false_refusal)
+    result = calibrate(observe(engine, dev), engine.answerer.threshold, max_false_refusal)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "calibration.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
     if as_json:

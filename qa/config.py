@@ -51,9 +51,10 @@ class Settings(BaseSettings):
     top_k: int = Field(5, gt=0, le=50, description="passages retrieved per question")
     max_answer_words: int = Field(60, gt=5, le=400)
     max_question_chars: int = Field(2000, gt=0)
-    # Below this evidence score the assistant abstains.  Chosen on the dev split of
-    # eval/questions.jsonl by `qa eval --calibrate` (see eval/README.md).
-    abstain_threshold: float = 0.468
+    # Below this evidence (the probability that the best sentence answers) the assistant
+    # abstains.  None: the threshold chosen with the learned scorer (qa/answerer_model.json);
+    # `qa calibrate --questions FILE` suggests one for your own corpus.
+    abstain_threshold: float | None = Field(None, ge=0.0, le=1.0)
 
     # --- HTTP service -----------------------------------------------------
     host: str = "127.0.0.1"

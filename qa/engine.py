@@ -23,7 +23,6 @@ from qa.answer import (
     render,
     terms_of,
 )
-from qa.answer_types import find_people
 from qa.config import Settings
 from qa.errors import IndexCorruptError, InvalidQuestionError
 from qa.index.embedding import Embedder
@@ -39,9 +38,6 @@ from qa.words import tokenize
 # Passages scanned for an acronym's spelled-out form (in document order: it is
 # usually spelled out where first used).
 _DEFINITION_SCAN = 200
-
-# Passages scanned for a name's words in a row; past this the name counts as known.
-_PHRASE_SCAN = 500
 
 # Weight of the dense score in hybrid fusion (the rest is BM25); chosen on the
 # eval dev split and on BEIR SciFact (see README, "Retrieval quality").
@@ -60,7 +56,7 @@ def validate_question(question: object, settings: Settings) -> str:
     cleaned = question.replace("\x00", "").strip()
     if not cleaned:
         raise InvalidQuestionError(
-            'question is empty. Ask something, e.g. qa ask "What is an accountable care system?"'
+            'question is empty. Ask something, e.g. qa ask "When was the windmill built?"'
         )
     if len(cleaned) > settings.max_question_chars:
         raise InvalidQuestionError(
@@ -183,7 +179,7 @@ class Engine:
             timings_ms={"embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "total": _ms(t0, time.perf_counter())},
         )
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, explain: bool = False) -> Answer:
         question = validate_question(question, self.settings)
         k = top_k if top_k is not None else self.settings.top_k
         _check_k(k)
@@ -199,23 +195,29 @@ class Engine:
         extraction = self.answerer.extract(question, qvec, refs, **self._answer_tables)
         t3 = time.perf_counter()
         citations = [self._citation(n, pick) for n, pick in enumerate(extraction.picks, start=1)]
+        explanation = None
+        if explain:
+            from qa.explain import explain as explain_answer
+
+            scored = self.answerer.score(question, qvec, refs, **self._answer_tables)
+            explanation = explain_answer(self, scored, refs, found, extraction)
         return Answer(
             question=question,
-            answer=no_answer_text(extraction.unknown) if extraction.abstained else render(extraction.picks),
+            answer=no_answer_text() if extraction.abstained else render(extraction.picks),
             abstained=extraction.abstained,
             citations=citations,
             timings_ms={
                 "embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "answer": _ms(t2, t3),
                 "total": _ms(t0, time.perf_counter()), "evidence": round(extraction.evidence, 4),
             },
+            explanation=explanation,
         )
 
     def _with_definitions(self, question: str, found: list[Candidate], k: int) -> list[Candidate]:
         """Put first the passage that spells out an acronym the question asks about.
 
-        "What does STP stand for?" shares one word with a hundred passages; ranking
-        cannot tell which one writes "sustainability and transformation partnerships
-        (STPs)", but the text can.
+        "What does ODI stand for?" shares one word with a hundred passages; ranking
+        cannot tell which one writes "Open Data Institute (ODI)", but the text can.
         """
         first: list[Candidate] = []
         for acronym in spelled_out_asked(question):
@@ -244,8 +246,6 @@ class Engine:
             "idf": self.lexical.idf,
             "unseen_idf": self.lexical.max_idf(),
             "acronyms": self._acronyms,
-            "people": self._people(),
-            "phrase_known": self._phrase_known,
             "sentence_terms": self._sentence_terms,
         }
 
@@ -256,27 +256,6 @@ class Engine:
         if terms is None:
             terms = self._terms_cache[sid] = terms_of(sid, self.sentences.__getitem__, self._acronyms)
         return terms
-
-    def _phrase_known(self, tokens: list[str]) -> bool:
-        """Whether some passage has these tokens in a row (names as the documents write them)."""
-        n = len(tokens)
-        pids = self.lexical.passages_with(tokens)
-        if len(pids) > _PHRASE_SCAN:
-            # Words that meet in this many passages are a phrase somewhere, or so common
-            # that refusing on them would be a guess; scanning them all would cost seconds.
-            return True
-        for pid in pids:
-            words = tokenize(self.passages[int(pid)].text)
-            if any(words[i : i + n] == tokens for i in range(len(words) - n + 1)):
-                return True
-        return False
-
-    def _people(self) -> frozenset[str]:
-        # `qa index` stores them; an index built before that gets them read here.
-        try:
-            return frozenset(json.loads((self.generation / "people.json").read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return find_people((s.text for s in self.sentences), (s.author for s in self.sentences))
 
     def source(self, doc_id: str) -> SourceDocument:
         doc = self.documents.get(doc_id)

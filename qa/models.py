@@ -38,6 +38,46 @@ class Citation(BaseModel):
     page: int | None = Field(None, description="the PDF page (1-based) the quote starts on; null for other formats")
 
 
+class ExplainedPassage(BaseModel):
+    rank: int
+    doc_id: str
+    source: str
+    start: int
+    end: int
+    retrieval: float = Field(description="fused retrieval score")
+    cosine: float
+
+
+class ExplainedSentence(BaseModel):
+    passage_rank: int
+    source: str
+    start: int
+    end: int
+    text: str
+    probability: float = Field(description="P(this sentence answers), from the learned scorer")
+    picked: bool
+    features: dict[str, float]
+    contributions: dict[str, float] = Field(description="each feature's share of the log-odds")
+
+
+class Explanation(BaseModel):
+    """Why an answer was picked or refused (`qa explain`, POST /ask?explain=1)."""
+
+    kind: str | None = Field(description="the kind of answer the question asks for: number, date, person, place")
+    matched_terms: list[str] = Field(description="question terms found in the retrieved passages")
+    unseen_terms: list[str] = Field(description="question terms no passage in the corpus contains")
+    common_terms: list[str] = Field(description="question terms in most passages: too common to count")
+    unmatched_terms: list[str] = Field(description="question terms in the corpus but not in these passages")
+    evidence: float = Field(description="P(answerable from these passages), compared with the threshold")
+    evidence_features: dict[str, float] = Field(description="what the answerability model read")
+    evidence_contributions: dict[str, float] = Field(description="each of those features' share of the log-odds")
+    threshold: float
+    decision: str = Field(description="'answered' or 'refused'")
+    reason: str
+    passages: list[ExplainedPassage]
+    sentences: list[ExplainedSentence] = Field(description="the best-scored candidates, best first")
+
+
 class Answer(BaseModel):
     """A short extractive answer; every sentence ends with a [n] marker."""
 
@@ -46,6 +86,7 @@ class Answer(BaseModel):
     abstained: bool
     citations: list[Citation]
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    explanation: Explanation | None = Field(None, description="only with explain=1; null otherwise")
 
 
 class SearchHit(BaseModel):

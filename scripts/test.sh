@@ -17,4 +17,6 @@ if ! .venv/bin/qa db status >/dev/null; then
     trap '.venv/bin/qa db stop >/dev/null || true' EXIT   # only a server this run started
 fi
 QA_BACKEND=postgres .venv/bin/qa eval --gate --quiet --out var/eval-postgres
+# The same on a public SQuAD 2.0 article nobody here wrote (floors in eval/gate.json's "squad").
+.venv/bin/qa eval --squad eval/squad2 --gate --no-plots -q
 .venv/bin/python -m pytest "$@"

@@ -1,47 +1,133 @@
-"""Sentence features of the extractive answerer (qa/answer.py), on hand-made tables."""
+"""The learned answerer (qa/answer.py, qa/answer_features.py, qa/scorer.py), on made-up text."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pytest
 
 from qa.answer import ExtractiveAnswerer, PassageRef, Pick, SentenceRecord, _with_list, render
+from qa.answer_features import FEATURES, question_kind, read_question
+from qa.retrieve.lexical import tokenize
+from qa.scorer import MODEL_PATH, AnswererModel, LogisticModel, load_scorer
 
-TOMKINSON = "Jane Tomkinson, Chief Executive, Liverpool Heart and Chest NHS Foundation Trust"
+SPEAKER = "Jane Doe, Chief Executive, Acme Health Trust"
 SENTENCES = [
     SentenceRecord(0, "d", "body", "Plans were published in December.", 0, 34),
-    SentenceRecord(1, "d", "comments", "Is this privatisation through the back door?", 40, 85, author="Joan Heaton"),
-    SentenceRecord(2, "d", "body", "The starting point for any collaboration is trust.", 90, 140, author=TOMKINSON),
-    SentenceRecord(3, "d", "body", TOMKINSON, 141, 220, byline=True),
+    SentenceRecord(1, "d", "comments", "Is this privatisation through the back door?", 40, 85, author="Sam Roe"),
+    SentenceRecord(2, "d", "body", "The starting point for any collaboration is trust.", 90, 140, author=SPEAKER),
+    SentenceRecord(3, "d", "body", SPEAKER, 141, 220, byline=True),
 ]
+WINDMILL = [
+    SentenceRecord(0, "w", "body", "The old windmill was built in 1820.", 0, 35),
+    SentenceRecord(1, "w", "body", "The windmill is painted white and stands on a hill.", 36, 87),
+    SentenceRecord(2, "w", "body", "Visitors can climb to the top on weekends.", 88, 130),
+]
+IDF = {tokenize(w)[0]: v for w, v in {"windmill": 1.0, "built": 2.0, "old": 2.0, "painted": 2.0, "white": 2.0,
+                                       "plans": 1.0, "privatisation": 2.0}.items()}
 
 
-def _features(question: str):
-    answerer = ExtractiveAnswerer()
-    vectors = np.eye(4, 2, dtype=np.float32)
-    cands = answerer.candidates(
-        question, np.array([0.6, 0.8], dtype=np.float32), [PassageRef(0, 0, 1.0, 0.5, (0, 1, 2, 3))],
-        sentences=SENTENCES.__getitem__, sentence_vectors=vectors, idf=lambda t: 1.0, unseen_idf=2.0,
+def _scored(question: str, records=SENTENCES, qvec=(0.6, 0.8)):
+    vectors = np.eye(len(records), 2, dtype=np.float32)
+    answerer = ExtractiveAnswerer(threshold=0.0)
+    scored = answerer.score(
+        question, np.array(qvec, dtype=np.float32), [PassageRef(0, 0, 1.0, 0.5, tuple(range(len(records))))],
+        sentences=records.__getitem__, sentence_vectors=vectors, idf=lambda t: IDF.get(t, 0.0), unseen_idf=3.0,
     )
-    return {rec.sid: feats for rec, _, feats in cands}
+    return {rec.sid: dict(zip(FEATURES, row, strict=True)) for rec, row in zip(scored.records, scored.matrix,
+                                                                              strict=True)}, scored
 
 
-def test_comments_yield_to_the_article_unless_asked_about():
-    assert _features("Are the plans privatisation?")[1].comment_penalised
-    assert not _features("What did readers say about privatisation?")[1].comment_penalised
+@pytest.mark.parametrize(("question", "kind"), [
+    ("When was the windmill built?", "date"), ("In what year did the mill open?", "date"),
+    ("How many sails does it have?", "number"), ("Who built the windmill?", "person"),
+    ("Where does the windmill stand?", "place"), ("Why is it white?", None),
+])
+def test_the_kind_of_answer_asked_for_is_read_from_the_wh_word(question, kind):
+    assert question_kind(question) == kind
 
 
-def test_naming_the_reader_asks_about_their_comment():
-    assert not _features("What did Joan Heaton worry the plans might lead to?")[1].comment_penalised
+def test_a_sentence_holding_a_new_date_agrees_with_a_when_question():
+    feats, _ = _scored("When was the windmill built?", WINDMILL)
+    assert feats[0]["typed"] == 1 and feats[0]["type_ok"] == 1
+    assert feats[1]["type_ok"] == 0
+
+
+def test_a_date_the_question_already_names_is_not_an_answer():
+    feats, _ = _scored("What happened to the windmill in 1820?", WINDMILL)
+    assert feats[0]["typed"] == 0
+    feats, _ = _scored("When, after 1820, was the windmill built?", WINDMILL)
+    assert feats[0]["type_ok"] == 0
+
+
+def test_the_windmill_question_is_answered_with_the_sentence_holding_the_year():
+    _, scored = _scored("When was the windmill built?", WINDMILL, qvec=(0.7, 0.7))
+    best = int(np.argmax(scored.probability))
+    assert scored.records[best].text == "The old windmill was built in 1820."
+
+
+def test_question_terms_the_corpus_never_contains_are_counted():
+    q = read_question("Was the windmill built by Zorblax?", lambda t: IDF.get(t, 0.0), 3.0, {})
+    assert q.unseen_terms == ("zorblax",) and 0 < q.unseen < 1
+
+
+def test_comments_are_marked_unless_asked_about():
+    assert _scored("Are the plans privatisation?")[0][1]["comment"] == 1
+    assert _scored("What did readers say about privatisation?")[0][1]["comment"] == 0
 
 
 def test_a_quote_attribution_answers_only_who_questions():
-    assert 3 in _features("Which trust is Jane Tomkinson the chief executive of?")
-    assert 3 not in _features("What is the starting point for any collaboration?")
+    assert 3 in _scored("Who runs the Acme Health Trust?")[0]
+    assert 3 not in _scored("What is the starting point for any collaboration?")[0]
 
 
 def test_a_quote_is_matched_by_its_speaker():
-    feats = _features("What is the first ingredient, according to the Liverpool heart boss?")
-    assert feats[2].lexical > 0 and feats[0].lexical == 0
+    feats, _ = _scored("What did the Acme boss say about privatisation?")
+    assert feats[2]["matched_idf"] >= 0 and feats[0]["lex"] == 0
+
+
+def test_the_model_file_matches_the_features_and_says_how_it_was_made():
+    raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert raw["sentence"]["features"] == list(FEATURES)
+    assert raw["command"].startswith("python scripts/train_answerer.py") and "squad2" in raw["data"]
+    assert 0.0 < load_scorer().threshold < 1.0
+
+
+def test_a_model_fitted_on_other_features_is_refused_with_the_command_to_retrain():
+    raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    raw["sentence"]["features"] = raw["sentence"]["features"][:-1]
+    with pytest.raises(ValueError, match="train_answerer"):
+        AnswererModel.from_dict(raw)
+
+
+def test_probabilities_follow_the_weights():
+    n = len(FEATURES)
+    coef = np.zeros(n)
+    coef[FEATURES.index("cos")] = 2.0
+    scorer = LogisticModel(FEATURES, np.zeros(n), np.ones(n), coef, 0.0)
+    low, high = np.zeros((1, n)), np.zeros((1, n))
+    high[0, FEATURES.index("cos")] = 1.0
+    assert scorer.probabilities(low)[0] == pytest.approx(0.5)
+    assert scorer.probabilities(high)[0] > 0.85
+
+
+def test_below_the_threshold_the_answerer_refuses():
+    vectors = np.eye(3, 2, dtype=np.float32)
+    extraction = ExtractiveAnswerer(threshold=1.0).extract(
+        "When was the windmill built?", np.array([0.7, 0.7], dtype=np.float32),
+        [PassageRef(0, 0, 1.0, 0.5, (0, 1, 2))], sentences=WINDMILL.__getitem__, sentence_vectors=vectors,
+        idf=lambda t: IDF.get(t, 0.0), unseen_idf=3.0,
+    )
+    assert extraction.abstained and extraction.picks == [] and 0 < extraction.evidence < 1
+
+
+def test_the_evidence_is_the_answerability_model_read_from_the_best_candidates():
+    _, scored = _scored("When was the old windmill built?", WINDMILL, qvec=(0.7, 0.7))
+    model = load_scorer()
+    assert scored.evidence == pytest.approx(model.answerable(scored.question_row))
+    _, unseen = _scored("When was the Zorblax windmill built?", WINDMILL, qvec=(0.7, 0.7))
+    assert unseen.evidence < scored.evidence  # a term the corpus never contains lowers it
 
 
 def test_quotes_and_comments_are_attributed_in_the_answer():
@@ -49,26 +135,26 @@ def test_quotes_and_comments_are_attributed_in_the_answer():
     text = render([Pick(SENTENCES[i], ref, 1.0) for i in (0, 1, 2)])
     assert text == (
         "Plans were published in December. [1] "
-        "Reader Joan Heaton commented: “Is this privatisation through the back door?” [2] "
-        "Jane Tomkinson, Chief Executive, said: “The starting point for any collaboration is trust.” [3]"
+        "Reader Sam Roe commented: “Is this privatisation through the back door?” [2] "
+        "Jane Doe, Chief Executive, said: “The starting point for any collaboration is trust.” [3]"
     )
 
 
 def test_a_speaker_quoted_twice_in_a_row_is_named_once_with_their_role():
     ref = PassageRef(0, 0, 1.0, 0.5, (0, 1, 2, 3))
-    again = SentenceRecord(4, "d", "body", "Resources would help.", 141, 162, author=TOMKINSON)
+    again = SentenceRecord(4, "d", "body", "Resources would help.", 141, 162, author=SPEAKER)
     text = render([Pick(SENTENCES[2], ref, 1.0), Pick(again, ref, 0.9)])
     assert text == (
-        "Jane Tomkinson, Chief Executive, said: “The starting point for any collaboration is trust.” [1] "
-        "Jane Tomkinson added: “Resources would help.” [2]"
+        "Jane Doe, Chief Executive, said: “The starting point for any collaboration is trust.” [1] "
+        "Jane Doe added: “Resources would help.” [2]"
     )
 
 
 LIST = [
     SentenceRecord(0, "d", "body", "Nine areas are likely candidates, including:", 0, 45),
-    SentenceRecord(1, "d", "body", "Frimley Health", 50, 64, list_item=True),
-    SentenceRecord(2, "d", "body", "Greater Manchester", 69, 87, list_item=True),
-    SentenceRecord(3, "d", "body", "West Berkshire", 92, 106, list_item=True),
+    SentenceRecord(1, "d", "body", "North Field", 50, 64, list_item=True),
+    SentenceRecord(2, "d", "body", "Lake Town", 69, 87, list_item=True),
+    SentenceRecord(3, "d", "body", "Hill Park", 92, 106, list_item=True),
     SentenceRecord(4, "d", "body", "The plan added more.", 108, 128),
 ]
 
@@ -80,16 +166,16 @@ def _lead_in(budget: int, sentences=LIST) -> SentenceRecord:
 
 def test_a_lead_in_answers_with_the_list_it_introduces():
     rec = _lead_in(60)
-    assert rec.text == "Nine areas are likely candidates, including: Frimley Health; Greater Manchester; West Berkshire"
+    assert rec.text == "Nine areas are likely candidates, including: North Field; Lake Town; Hill Park"
     assert (rec.start, rec.end) == (0, 106)  # one citation spanning lead-in and items, not the next paragraph
 
 
 def test_a_list_is_cut_to_the_word_budget():
-    assert _lead_in(10).text == "Nine areas are likely candidates, including: Frimley Health; Greater Manchester"
+    assert _lead_in(10).text == "Nine areas are likely candidates, including: North Field; Lake Town"
 
 
 def test_a_list_is_not_joined_across_dropped_text():
-    far = [LIST[0], SentenceRecord(1, "d", "body", "Frimley Health", 400, 414, list_item=True)]
+    far = [LIST[0], SentenceRecord(1, "d", "body", "North Field", 400, 414, list_item=True)]
     assert _lead_in(60, far) == LIST[0]
 
 
@@ -102,16 +188,16 @@ def test_a_list_of_paragraphs_gives_its_first_item():
 def test_an_item_already_picked_is_not_quoted_again_with_its_lead_in():
     records = [
         SentenceRecord(0, "d", "body", "The plan names the first areas:", 0, 31),
-        SentenceRecord(1, "d", "body", "Greater Manchester, with its devolved health and care budget.", 36, 97,
+        SentenceRecord(1, "d", "body", "Lake Town, with its devolved health and care budget.", 36, 97,
                        list_item=True),
-        SentenceRecord(2, "d", "body", "Dorset, where the hospitals have merged.", 102, 142, list_item=True),
+        SentenceRecord(2, "d", "body", "River Bend, where the hospitals have merged.", 102, 142, list_item=True),
     ]
     vectors = np.array([[0.9, 0.1], [1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
     extraction = ExtractiveAnswerer(threshold=0.0).extract(
-        "Is Greater Manchester among the first areas?", np.array([1.0, 0.0], dtype=np.float32),
+        "Is Lake Town among the first areas?", np.array([1.0, 0.0], dtype=np.float32),
         [PassageRef(0, 0, 1.0, 0.5, (0, 1, 2))],
         sentences=records.__getitem__, sentence_vectors=vectors, idf=lambda t: 1.0, unseen_idf=2.0,
     )
     quoted = [p.sentence.text for p in extraction.picks]
-    assert quoted[0].startswith("Greater Manchester")  # the item itself is the best sentence
-    assert sum(t.count("Greater Manchester") for t in quoted) == 1, quoted
+    assert quoted[0].startswith("Lake Town")  # the item itself is the best sentence
+    assert sum(t.count("Lake Town") for t in quoted) == 1, quoted

@@ -52,6 +52,18 @@ def test_ask_returns_an_answer_with_exact_citations(client: httpx.Client):
         assert source["text"][c.quote_start : c.quote_end] == c.quote
 
 
+def test_ask_explains_only_when_asked_with_one_shape(client: httpx.Client):
+    plain = client.post("/ask", json={"question": QUESTION}).json()
+    assert "explanation" in plain and plain["explanation"] is None
+    r = client.post("/ask?explain=1", json={"question": QUESTION})
+    assert r.status_code == 200, r.text
+    explained = r.json()
+    assert set(explained) == set(plain)
+    e = explained["explanation"]
+    assert e["decision"] in ("answered", "refused") and e["reason"] and e["sentences"] and e["passages"]
+    assert e["sentences"][0]["probability"] >= e["sentences"][-1]["probability"]
+
+
 def test_ask_top_k_is_passed_on(client: httpx.Client):
     r = client.post("/ask", json={"question": QUESTION, "top_k": 1})
     assert r.status_code == 200, r.text

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer_types import find_people
 from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InvalidDocumentError
 from qa.index.embedding import Embedder, WordPieceCounter, model_max_tokens
@@ -374,9 +373,6 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
     ))
     write_jsonl(gen / "chunks.jsonl", (r.to_row() for r in passages))
     write_jsonl(gen / "sentences.jsonl", (r.to_row() for r in sentences))
-    # People's names are read off the whole corpus once here, not on every engine start.
-    people = find_people((r.text for r in sentences), (r.author for r in sentences))
-    (gen / "people.json").write_text(json.dumps(sorted(people), ensure_ascii=False), encoding="utf-8")
     np.save(gen / "vectors.npy", vectors)
     np.save(gen / "sentence_vectors.npy", sent_vectors)
     say(f"building dense index over {len(passages)} passages")

@@ -122,9 +122,6 @@ class PgEngine(Engine):
             "database": self.where,
         }
 
-    def _people(self) -> frozenset[str]:
-        return frozenset(self.meta.people)
-
     def close(self) -> None:
         self.retriever.close()
 

@@ -1,8 +1,7 @@
 """The PostgreSQL tables (DDL), and the manifest stored beside them (records: qa/index/schema.py).
 
 One row of ``qa_meta`` holds the manifest (model, dimension, encoding, chunking,
-format: the same ``Manifest`` as the local index's manifest.json), the people table
-the answerer uses, and a generation number that every re-index increments.
+format: the same ``Manifest`` as the local index's manifest.json) and a generation number that every re-index increments.
 
 Passages are never updated in place: a re-index marks a changed document's rows
 ``removed`` by the new generation and inserts new ones (new ids) in one transaction.
@@ -34,7 +33,7 @@ WRITE_LOCK = 0x71615F696E646578  # "qa_index"
 TABLES = ("qa_sentences", "qa_passages", "qa_documents", "qa_meta")
 # Bump when the tables change; `qa index` then rebuilds them, and loading an older
 # layout says to rebuild (kept as the comment on qa_meta).
-SCHEMA_VERSION = 3  # 3: documents.offsets_in and page_starts, sentences.code
+SCHEMA_VERSION = 3  # 3: documents.offsets_in and page_starts, sentences.code; no people table
 
 
 def create_tables(conn, dim: int) -> None:
@@ -44,8 +43,7 @@ def create_tables(conn, dim: int) -> None:
         CREATE TABLE qa_meta (
             id int PRIMARY KEY CHECK (id = 1),
             generation bigint NOT NULL,
-            manifest jsonb NOT NULL,
-            people jsonb NOT NULL
+            manifest jsonb NOT NULL
         )"""
     )
     conn.execute(f"COMMENT ON TABLE qa_meta IS 'qa schema {SCHEMA_VERSION}'")
@@ -139,24 +137,22 @@ def schema_version(conn) -> int | None:
 class Meta:
     generation: int
     manifest: Manifest
-    people: list[str]
 
 
 def read_meta(conn) -> Meta | None:
     if conn.execute("SELECT to_regclass('qa_meta')").fetchone()[0] is None:
         return None
-    row = conn.execute("SELECT generation, manifest, people FROM qa_meta WHERE id = 1").fetchone()
+    row = conn.execute("SELECT generation, manifest FROM qa_meta WHERE id = 1").fetchone()
     if row is None:
         return None
-    return Meta(int(row[0]), Manifest.from_dict(row[1]), list(row[2]))
+    return Meta(int(row[0]), Manifest.from_dict(row[1]))
 
 
-def write_meta(conn, generation: int, manifest: Manifest, people: list[str]) -> None:
+def write_meta(conn, generation: int, manifest: Manifest) -> None:
     conn.execute(
-        "INSERT INTO qa_meta (id, generation, manifest, people) VALUES (1, %s, %s::jsonb, %s::jsonb) "
-        "ON CONFLICT (id) DO UPDATE SET generation = EXCLUDED.generation, "
-        "manifest = EXCLUDED.manifest, people = EXCLUDED.people",
-        (generation, json.dumps(manifest.to_dict()), json.dumps(people, ensure_ascii=False)),
+        "INSERT INTO qa_meta (id, generation, manifest) VALUES (1, %s, %s::jsonb) "
+        "ON CONFLICT (id) DO UPDATE SET generation = EXCLUDED.generation, manifest = EXCLUDED.manifest",
+        (generation, json.dumps(manifest.to_dict())),
     )
 
 

@@ -16,7 +16,6 @@ from dataclasses import asdict
 
 import numpy as np
 
-from qa.answer_types import find_people
 from qa.config import Settings
 from qa.errors import IndexMismatchError
 from qa.index.build import (
@@ -91,9 +90,6 @@ def build_pg_index(
         embedded = _fill_vectors(changed, store, embedder, rebuild, say)
         dim = _dim(plans, meta, embedder)
         manifest = _manifest(settings, plans, kept_ords, dropped_docs, cleaned, dim, with_sentences)
-        people = sorted(find_people(
-            (s.text for p in plans for s in p.sentences), (s.author for p in plans for s in p.sentences)
-        ))
         say(f"writing {sum(len(kept_ords[p.doc.doc_id]) for p in changed)} passages to {where}")
         with conn.transaction():
             if layout != tables.SCHEMA_VERSION or tables.table_dim(conn) != dim:
@@ -118,7 +114,7 @@ def build_pg_index(
                 "FROM unnest(%s::text[], %s::int[]) AS o(doc_id, position) WHERE d.doc_id = o.doc_id",
                 (live, list(range(len(live)))),
             )
-            tables.write_meta(conn, generation, manifest, people)
+            tables.write_meta(conn, generation, manifest)
         conn.execute("SELECT pg_advisory_unlock(%s)", (tables.WRITE_LOCK,))
     finally:
         conn.close()

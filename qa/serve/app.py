@@ -13,6 +13,7 @@ import logging
 import mimetypes
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -107,11 +108,12 @@ ANSWER_GUARDS = [Depends(check_origin), Depends(rate_limit)]
 
 
 @router.post("/ask", response_model=Answer, responses=ERROR_RESPONSES, dependencies=ANSWER_GUARDS)
-async def ask(body: AskRequest, request: Request, settings: SettingsDep) -> Answer:
-    """Answer a question with exact-span citations."""
+async def ask(body: AskRequest, request: Request, settings: SettingsDep, explain: bool = False) -> Answer:
+    """Answer a question with exact-span citations; `?explain=1` adds every candidate's score and why."""
     question = checked_question(body.question, settings)
     engine = current_engine(request)
-    answer: Answer = await run_engine(request, engine.ask, question, body.top_k)
+    ask_fn = partial(engine.ask, explain=True) if explain else engine.ask
+    answer: Answer = await run_engine(request, ask_fn, question, body.top_k)
     request.app.state.metrics.observe_answer(answer.abstained)
     return answer
 

@@ -1,0 +1,88 @@
+"""The learned answerer end to end on a made-up corpus (real model, real index), `qa explain` and `qa calibrate`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import main
+from qa.config import Settings
+
+CORPUS = {
+    "windmill.txt": "The Old Windmill\n\nThe old windmill was built in 1820. It is painted white and stands on a "
+                    "hill above the village. Visitors can climb to the top on weekends.\n",
+    "river.txt": "The River\n\nThe river floods most winters. A stone bridge crosses it near the church. "
+                 "The bridge was repaired after the great flood. The Regional Flood Authority (RFA) looks after "
+                 "the banks. The RFA meets twice a year.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def mill(tmp_path_factory):
+    from qa.engine import Engine
+    from qa.index.build import build_index
+
+    root = tmp_path_factory.mktemp("mill")
+    docs = root / "docs"
+    docs.mkdir()
+    for name, text in CORPUS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    settings = Settings(seeds_dir=docs, index_dir=root / "index")
+    build_index(settings)
+    return Engine.load(settings)
+
+
+def test_a_simple_when_question_is_answered_with_the_sentence_holding_the_year(mill):
+    answer = mill.ask("When was the windmill built?")
+    assert not answer.abstained and "1820" in answer.answer
+    assert answer.citations[0].quote == "The old windmill was built in 1820."
+
+
+def test_an_acronym_is_spelled_out_from_where_the_corpus_defines_it(mill):
+    answer = mill.ask("What does RFA stand for?")
+    assert not answer.abstained and "Regional Flood Authority (RFA)" in answer.answer
+    assert answer.citations[0].quote.startswith("The Regional Flood Authority (RFA)")
+
+
+def test_an_off_topic_question_is_refused(mill):
+    answer = mill.ask("Who won the football league in 1998?")
+    assert answer.abstained and answer.citations == []
+
+
+def test_explain_shows_candidates_terms_and_the_decision(mill):
+    answer = mill.ask("When was the windmill built by Zorblax?", explain=True)
+    e = answer.explanation
+    assert e is not None and e.kind == "date" and "zorblax" in e.unseen_terms
+    assert e.sentences and e.sentences == sorted(e.sentences, key=lambda s: -s.probability)
+    assert set(e.sentences[0].features) == set(mill.answerer.scorer.features)
+    assert e.decision == ("refused" if answer.abstained else "answered") and e.reason
+    assert mill.ask("When was the windmill built?").explanation is None  # only when asked for
+
+
+def test_qa_explain_and_qa_calibrate_on_the_command_line(mill, tmp_path):
+    index = str(mill.settings.index_dir)
+    out = CliRunner().invoke(main, ["explain", "--index", index, "When was the windmill built?"])
+    assert out.exit_code == 0 and "sentences (best first):" in out.output and "1820" in out.output
+    questions = tmp_path / "mine.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in [
+        {"question": "When was the windmill built?", "answerable": True},
+        {"question": "What crosses the river near the church?", "answerable": True},
+        {"question": "Who won the football league in 1998?", "answerable": False},
+        {"question": "What is the capital of Peru?", "answerable": False},
+    ]), encoding="utf-8")
+    env = tmp_path / "settings.env"
+    out = CliRunner().invoke(main, ["calibrate", "--index", index, "--questions", str(questions), "--json",
+                                    "--write", str(env)])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.output)
+    assert result["questions"] == 4 and result["auroc"] is not None and result["false_refusal"] == 0.0
+    assert env.read_text().startswith("QA_ABSTAIN_THRESHOLD=")
+
+
+def test_calibrate_rejects_a_malformed_line_in_one_line(mill, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x"}\n', encoding="utf-8")
+    out = CliRunner().invoke(main, ["calibrate", "--index", str(mill.settings.index_dir), "--questions", str(bad)])
+    assert out.exit_code == 2 and "line 1" in out.output and "Traceback" not in out.output
