@@ -154,7 +154,7 @@ def explain(question, as_json, top_k, index_dir) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def calibrate(questions_path, index_dir, max_false_refusal, write_path, as_json) -> None:
     """Suggest a refusal threshold for your corpus from your own questions marked answerable or not."""
-    from qa.user_calibration import calibrate_user, load_user_questions
+    from qa.evaluation.user_calibration import calibrate_user, load_user_questions
 
     try:
         items = load_user_questions(questions_path)
@@ -246,15 +246,15 @@ def feedback_export(db_path, output) -> None:
     click.echo(f"exported {count} feedback items", err=True)
 
 
-from qa.cli_bench import bench_cmd  # noqa: E402
+from qa.commands.bench import bench_cmd  # noqa: E402
 
 main.add_command(bench_cmd)
 
-from qa.cli_eval import eval_cmd  # noqa: E402
+from qa.commands.eval import eval_cmd  # noqa: E402
 
 main.add_command(eval_cmd)
 
-from qa.cli_db import db_cmd  # noqa: E402
+from qa.commands.db import db_cmd  # noqa: E402
 
 main.add_command(db_cmd)
 

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     max_answer_words: int = Field(60, gt=5, le=400)
     max_question_chars: int = Field(2000, gt=0)
     # Below this evidence (the probability that the best sentence answers) the assistant
-    # abstains.  None: the threshold chosen with the learned scorer (qa/answerer_model.json);
+    # abstains.  None: the threshold chosen with the learned scorer (qa/answer/answerer_model.json);
     # `qa calibrate --questions FILE` suggests one for your own corpus.
     abstain_threshold: float | None = Field(None, ge=0.0, le=1.0)
 

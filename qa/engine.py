@@ -15,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.acronyms import find_acronyms, spelled_out_asked, spells_out
-from qa.answer import (
+from qa.answer.acronyms import find_acronyms, spelled_out_asked, spells_out
+from qa.answer.render import no_answer_text, render
+from qa.answer.select import (
     ExtractiveAnswerer,
     PassageRef,
-    no_answer_text,
-    render,
     terms_of,
 )
 from qa.config import Settings
@@ -197,7 +196,7 @@ class Engine:
         citations = [self._citation(n, pick) for n, pick in enumerate(extraction.picks, start=1)]
         explanation = None
         if explain:
-            from qa.explain import explain as explain_answer
+            from qa.answer.explain import explain as explain_answer
 
             scored = self.answerer.score(question, qvec, refs, **self._answer_tables)
             explanation = explain_answer(self, scored, refs, found, extraction)

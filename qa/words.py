@@ -64,3 +64,19 @@ def tokenize(text: str) -> list[str]:
 def query_tokens(text: str) -> list[str]:
     """Search-side tokens: ``tokenize`` without question words."""
     return _words(text, QUESTION_WORDS)
+
+
+# Words that shape a question but are not what it is about, dropped from the terms an
+# answer sentence is scored on (a longer list than QUESTION_WORDS: "say", "describe",
+# "called" name the kind of answer, not its topic).
+_ANSWER_QUESTION_WORDS = (
+    "what which who whom whose when where why how many much did does do doing done according "
+    "say says said tell describe described call called name named mean meant list listed "
+    "give given happen happened kind sort type define defined definition"
+)
+
+
+@lru_cache(maxsize=1)
+def question_words() -> frozenset[str]:
+    """The answer side's question words, as tokens (stemmed like the terms they are taken from)."""
+    return frozenset(tokenize(_ANSWER_QUESTION_WORDS))

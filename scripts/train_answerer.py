@@ -1,4 +1,4 @@
-"""Fit the answer sentence scorer (qa/answerer_model.json) on public data only.
+"""Fit the answer sentence scorer (qa/answer/answerer_model.json) on public data only.
 
 Data: the SQuAD 2.0 article in eval/squad2 (CC BY-SA 4.0; see its README) and the
 `dev` split of eval/questions.jsonl.  No other SQuAD article is used: those may be
@@ -8,7 +8,7 @@ every candidate of an unanswerable question is negative.
 
 Reproduce (from the repository root, a few minutes on two cores):
 
-    python scripts/train_answerer.py            # writes qa/answerer_model.json
+    python scripts/train_answerer.py            # writes qa/answer/answerer_model.json
     python scripts/train_answerer.py --dry-run  # only prints the figures
 
 Two logistic regressions (scikit-learn, training only; the query path scores with
@@ -36,15 +36,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import qa.answer  # noqa: E402
-from qa.answer import ExtractiveAnswerer, PassageRef  # noqa: E402
-from qa.answer_features import FEATURES, QUESTION_FEATURES, QuestionInfo, question_features  # noqa: E402
+import qa.answer.select  # noqa: E402
+from qa.answer.features import FEATURES, QUESTION_FEATURES, question_features  # noqa: E402
+from qa.answer.question import QuestionInfo  # noqa: E402
+from qa.answer.scorer import MODEL_PATH, AnswererModel, LogisticModel  # noqa: E402
+from qa.answer.select import ExtractiveAnswerer, PassageRef  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation.metrics import normalise  # noqa: E402
 from qa.evaluation.squad import auroc, index_squad, load_squad  # noqa: E402
 from qa.index.build import build_index  # noqa: E402
-from qa.scorer import MODEL_PATH, AnswererModel, LogisticModel  # noqa: E402
 
 SEED = 0
 C = 0.05  # chosen by the grouped cross-validation below (0.005 to 3 tried; 0.02-0.05 best)
@@ -218,9 +219,9 @@ def main() -> None:
     ap.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     args = ap.parse_args()
 
-    # The engine's own answerer loads qa/answerer_model.json, which may be stale or missing
+    # The engine's own answerer loads qa/answer/answerer_model.json, which may be stale or missing
     # while features change; training reads features only, so give the engine a zero model.
-    qa.answer.load_scorer = _zero_model
+    qa.answer.select.load_scorer = _zero_model
     squad_dir = ROOT / "eval" / "squad2"
     base = Settings()
     print("indexing the SQuAD article and the seeds", file=sys.stderr)
@@ -252,7 +253,7 @@ def main() -> None:
     if args.dry_run:
         return
     MODEL_PATH.write_text(json.dumps({
-        "about": "The answerer's two logistic regressions (qa/scorer.py); features in qa/answer_features.py.",
+        "about": "The answerer's two logistic regressions (qa/answer/scorer.py); features in qa/answer/features.py.",
         "command": "python scripts/train_answerer.py",
         "data": {
             "squad2": "eval/squad2 (SQuAD 2.0 dev article 'Computational complexity theory', CC BY-SA 4.0), "

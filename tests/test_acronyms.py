@@ -1,6 +1,6 @@
-"""Acronyms the corpus itself defines (qa/acronyms.py), on made-up text."""
+"""Acronyms the corpus itself defines (qa/answer/acronyms.py), on made-up text."""
 
-from qa.acronyms import canonical, find_acronyms, spelled_out_asked, spells_out
+from qa.answer.acronyms import canonical, find_acronyms, spelled_out_asked, spells_out
 from qa.words import tokenize
 
 TEXT = (

@@ -1,4 +1,4 @@
-"""The learned answerer (qa/answer.py, qa/answer_features.py, qa/scorer.py), on made-up text."""
+"""The learned answerer (qa/answer/select.py, qa/answer/features.py, qa/answer/scorer.py), on made-up text."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ import json
 import numpy as np
 import pytest
 
-from qa.answer import ExtractiveAnswerer, PassageRef, Pick, SentenceRecord, _with_list, render
-from qa.answer_features import FEATURES, question_kind, read_question
-from qa.retrieve.lexical import tokenize
-from qa.scorer import MODEL_PATH, AnswererModel, LogisticModel, load_scorer
+from qa.answer.features import FEATURES
+from qa.answer.question import question_kind, read_question
+from qa.answer.render import render
+from qa.answer.scorer import MODEL_PATH, AnswererModel, LogisticModel, load_scorer
+from qa.answer.select import (
+    ExtractiveAnswerer,
+    PassageRef,
+    Pick,
+    _with_list,
+)
+from qa.index.schema import SentenceRecord
+from qa.words import tokenize
 
 SPEAKER = "Jane Doe, Chief Executive, Acme Health Trust"
 SENTENCES = [

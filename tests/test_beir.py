@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.cli_eval import eval_cmd
+from qa.commands.eval import eval_cmd
 from qa.evaluation.beir import load_beir, raw_documents
 from qa.evaluation.ir import ranx_scores
 

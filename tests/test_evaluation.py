@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.cli_eval import eval_cmd
+from qa.commands.eval import eval_cmd
 from qa.evaluation.dataset import load_items
 from qa.evaluation.gate import GateConfig, check_gate, load_gate
 from qa.evaluation.report import write_outputs

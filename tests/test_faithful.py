@@ -91,9 +91,11 @@ def test_markdown_sentences_are_rendered_slices_of_the_file(raw):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_PIECES, min_size=1, max_size=120).map(" ".join), st.data())
 def test_rendered_answers_quote_their_source_slices(raw, data):
-    # The answer text is built from picked sentences (qa/answer.py render): each part before
+    # The answer text is built from picked sentences (qa/answer/select.py render): each part before
     # a [n] marker is its sentence's source slice, whitespace squashed, quotes for comments.
-    from qa.answer import PassageRef, Pick, SentenceRecord, render
+    from qa.answer.render import render
+    from qa.answer.select import PassageRef, Pick
+    from qa.index.schema import SentenceRecord
 
     doc = clean_document(RawDocument("doc", "doc.txt", raw, "text", "0"))
     sentences = doc.sentences()

@@ -84,7 +84,7 @@ def test_qa_eval_squad_reports_and_gates_on_a_made_up_article(tmp_path):
 
 
 def test_a_squad_gate_naming_an_unknown_metric_is_a_clear_error(tmp_path):
-    from qa.cli_squad import _load_squad_gate
+    from qa.commands.squad import _load_squad_gate
 
     path = tmp_path / "gate.json"
     path.write_text(json.dumps({"squad": {"min": {"accuracy": 0.5}}}))

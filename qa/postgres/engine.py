@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer import ExtractiveAnswerer
+from qa.answer.select import ExtractiveAnswerer
 from qa.config import Settings
 from qa.engine import DENSE_WEIGHT, SENTENCE_WEIGHT, Engine
 from qa.errors import IndexCorruptError

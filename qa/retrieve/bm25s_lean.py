@@ -10,7 +10,7 @@ progress bars (tqdm, another ~50 ms to import) are switched off the same way.
 
 This belongs next to the other bm25s imports in qa/retrieve/lexical.py; it is separate
 only because that file has another owner.  qa.engine imports it before
-qa.answer, whose module-level tokenize() call is the first to import bm25s.
+qa.answer.select, whose module-level tokenize() call is the first to import bm25s.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The learned answerer's two models, scored with numpy from ``qa/answerer_model.json``.
+"""The learned answerer's two models, scored with numpy from ``qa/answer/answerer_model.json``.
 
 ``sentence``: logistic regression giving each candidate sentence the probability
-that it holds the answer (features in ``qa.answer_features.FEATURES``); the best
+that it holds the answer (features in ``qa.answer.features.FEATURES``); the best
 one is the answer.  ``question``: logistic regression over how the best
 candidates look (``QUESTION_FEATURES``) giving the probability that the question
 is answerable from the retrieved text: that is the evidence compared with the
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer_features import FEATURES, QUESTION_FEATURES
+from qa.answer.features import FEATURES, QUESTION_FEATURES
 
 MODEL_PATH = Path(__file__).with_name("answerer_model.json")
 

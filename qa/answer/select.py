@@ -1,9 +1,9 @@
 """Extractive answers: pick the sentences that answer, cite each one, or abstain.
 
 Every sentence of the retrieved passages gets general features
-(qa/answer_features.py: cosines, IDF-weighted overlap with the question,
+(qa/answer/features.py: cosines, IDF-weighted overlap with the question,
 passage rank, whether it holds the kind of thing asked for) and a learned
-model (qa/scorer.py, logistic regression fitted on public data by
+model (qa/answer/scorer.py, logistic regression fitted on public data by
 scripts/train_answerer.py) turns them into the probability that the sentence
 answers the question.  The best sentence is the answer; a further one joins
 only when its own probability is close to the best's.  A second model reads how
@@ -21,25 +21,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.acronyms import canonical
-from qa.answer_features import (
+from qa.answer.acronyms import canonical
+from qa.answer.features import (
     FEATURES,
-    QuestionInfo,
     add_relative,
     question_features,
-    read_question,
     sentence_features,
 )
+from qa.answer.question import QuestionInfo, read_question
+from qa.answer.scorer import AnswererModel, load_scorer
 from qa.index.schema import SentenceRecord
-from qa.scorer import AnswererModel, load_scorer
 from qa.words import tokenize
-
-NO_ANSWER = "I could not find an answer to that in the documents."
-
-
-def no_answer_text(unknown: tuple[str, ...] = ()) -> str:
-    return NO_ANSWER
-
 
 _LIST_GAP = 12  # source characters between list items: a line break, indent and bullet
 MAX_SENTENCES = 3
@@ -235,36 +227,3 @@ def _redundant(cand: Pick, picks: list[Pick]) -> bool:
         if a and b and len(a & b) / min(len(a), len(b)) > 0.7:
             return True
     return False
-
-
-def speaker_name(author: str) -> str:
-    """The person in an attribution: "Jane Doe, Chief Executive" -> "Jane Doe"."""
-    return author.split(",")[0].strip() or author
-
-
-def speaker_role(author: str) -> str:
-    """Name and first role of an attribution: "Jane Doe, Chief Executive, Acme (North)" -> "Jane Doe, Chief Executive"."""
-    parts = [p.strip() for p in author.split(",")]
-    role = re.sub(r"\s*\(.*$", "", parts[1]) if len(parts) > 1 else ""
-    return f"{parts[0]}, {role}" if role else parts[0]
-
-
-def render(picks: list[Pick]) -> str:
-    """Answer text: each sentence followed by its [n] marker (n = position + 1).
-
-    Reader comments are quoted and attributed, so they never pass for the article;
-    so are the pull quotes a document attributes to someone ("Jane Doe, Chief Executive").
-    """
-    parts = []
-    for n, pick in enumerate(picks, start=1):
-        s = pick.sentence
-        text = s.text.strip()
-        again = n > 1 and s.author is not None and (picks[n - 2].sentence.author, picks[n - 2].sentence.section) == (
-            s.author, s.section)
-        if s.section == "comments":
-            who = f"Reader {s.author}" if s.author else "A reader"
-            text = f"{speaker_name(s.author) if again else who} {'added' if again else 'commented'}: “{text}”"
-        elif s.author:
-            text = f"{speaker_name(s.author)} added: “{text}”" if again else f"{speaker_role(s.author)}, said: “{text}”"
-        parts.append(f"{text} [{n}]")
-    return " ".join(parts)

@@ -1,4 +1,4 @@
-"""General features of a candidate answer sentence, for the learned scorer (qa/scorer.py).
+"""General features of a candidate answer sentence, for the learned scorer (qa/answer/scorer.py).
 
 Nothing here names a corpus: every feature is a cosine, an IDF-weighted overlap
 computed from the corpus's own BM25 statistics, a position, or a generic English
@@ -11,20 +11,13 @@ them are fitted on public data by ``scripts/train_answerer.py``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from qa.acronyms import canonical, spelled_out_asked, spells_out
-from qa.retrieve.lexical import tokenize
-
-# Words that shape a question but are not what it is about (tokenized/stemmed).
-QUESTION_WORDS = frozenset(tokenize(
-    "what which who whom whose when where why how many much did does do doing done according "
-    "say says said tell describe described call called name named mean meant list listed "
-    "give given happen happened kind sort type define defined definition"
-))
+from qa.answer.acronyms import spells_out
+from qa.answer.question import CAPITALISED, NEGATION, SURFACE, QuestionInfo
+from qa.words import tokenize
 
 FEATURES = (
     "cos", "cos_rel", "cos_rank", "cos_passage", "retrieval", "rank_inv",
@@ -34,19 +27,6 @@ FEATURES = (
 )
 
 _FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
-_NEGATION = re.compile(r"\b(not|never|no|none|nor|without|cannot)\b|n[’']t\b", re.I)
-_NUMBER_Q = re.compile(
-    r"\bhow (many|much|long|far|old|large|big|high|often|fast|tall|wide)\b|"
-    r"\bwhat (number|percentage|percent|proportion|amount|size|share|fraction)\b",
-    re.I,
-)
-_DATE_Q = re.compile(
-    r"^\s*when\b|\bwhen (did|does|do|is|are|was|were|will|would|has|have|had)\b|"
-    r"\b(what|which) (year|years|century|decade|date|month|day|era|period)\b",
-    re.I,
-)
-_PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b|\b(who|whom|whose) (is|was|were|are|did|does)\b", re.I)
-_PLACE_Q = re.compile(r"^\s*where\b|\bwhere (is|was|were|are|did|does|do)\b", re.I)
 _NUMBER = re.compile(
     r"\d[\d,.]*\d|\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|million|billion|half|third|quarter|dozen|double|twice)\b",
@@ -57,76 +37,7 @@ _DATE = re.compile(
     r"may|june|july|august|september|october|november|december|spring|summer|autumn|winter)\b",
     re.I,
 )
-_CAPITALISED = re.compile(r"(?<=[\s(\"“])[A-Z][\w’'-]*")
-_DEFINITION_Q = re.compile(
-    r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(.+?)\s*\??\s*$", re.I
-)
 _COPULA = re.compile(r"\b(is|are|was|were|refers? to|means?|denotes?)\b", re.I)
-
-
-@dataclass(frozen=True)
-class QuestionInfo:
-    """What the scorer reads from a question, once."""
-
-    terms: frozenset[str]  # content terms (acronym long forms folded)
-    weight: dict[str, float]  # term -> IDF (unseen terms get the highest IDF)
-    total: float
-    unseen: float  # IDF-weighted share of terms the corpus never contains
-    unseen_terms: tuple[str, ...]
-    common_terms: tuple[str, ...]  # content terms in most passages: they barely count
-    bigrams: frozenset[tuple[str, str]]
-    kind: str | None  # "number", "date", "person", "place" or None
-    words: frozenset[str]  # every token of the question (for "already named")
-    negated: bool
-    defined: frozenset[str]  # "what is X?" -> terms of X
-    spell_out: tuple[str, ...]  # "what does X stand for?" -> acronyms
-    asks_comments: bool
-    surface: dict[str, float]  # question words as written (lower-cased) -> the IDF of their term
-    unseen_name: float  # 1.0 when a capitalised word (not the first) names something the corpus never mentions
-
-
-_SURFACE = re.compile(r"[a-z0-9]+")
-
-
-def question_kind(question: str) -> str | None:
-    if _NUMBER_Q.search(question):
-        return "number"
-    if _DATE_Q.search(question):
-        return "date"
-    if _PERSON_Q.search(question):
-        return "person"
-    if _PLACE_Q.search(question):
-        return "place"
-    return None
-
-
-def read_question(
-    question: str, idf: Callable[[str], float], unseen_idf: float, acronyms: dict[str, tuple[str, ...]]
-) -> QuestionInfo:
-    tokens = tokenize(question)
-    terms = canonical(tokens, acronyms) - QUESTION_WORDS
-    weight = {t: (idf(t) or unseen_idf) for t in terms}
-    total = sum(weight.values()) or 1.0
-    unseen_terms = tuple(sorted(t for t in terms if idf(t) == 0.0))
-    # BM25's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), is below 0.3 for a term in about three
-    # quarters of the passages or more: such a term barely tells passages apart.
-    common = tuple(sorted(t for t in terms if 0.0 < idf(t) < 0.3))
-    content = [t for t in tokens if t in terms]
-    m = _DEFINITION_Q.match(question)
-    defined = frozenset(canonical(tokenize(m.group(1)), acronyms) - QUESTION_WORDS) if m else frozenset()
-    return QuestionInfo(
-        terms=frozenset(terms), weight=weight, total=total,
-        unseen=sum(weight[t] for t in unseen_terms) / total, unseen_terms=unseen_terms, common_terms=common,
-        bigrams=frozenset(zip(content, content[1:], strict=False)), kind=question_kind(question),
-        words=frozenset(tokens), negated=bool(_NEGATION.search(question)), defined=defined,
-        spell_out=tuple(spelled_out_asked(question)),
-        asks_comments=bool(re.search(r"\b(comment\w*|reader\w*)\b", question, re.I)),
-        unseen_name=1.0 if any(
-            (t := tokenize(w)) and all(idf(x) == 0.0 for x in t) for w in _CAPITALISED.findall(question)
-        ) else 0.0,
-        surface={w: weight[t[0]] for w in set(_SURFACE.findall(question.lower()))
-                 for t in [tokenize(w)] if t and t[0] in weight},
-    )
 
 
 def holds_new(kind: str, text: str, q: QuestionInfo) -> bool:
@@ -136,7 +47,7 @@ def holds_new(kind: str, text: str, q: QuestionInfo) -> bool:
     elif kind == "date":
         found = [m.group(0) for m in _DATE.finditer(text)]
     else:  # a person or a place: a capitalised word the question lacks
-        found = [m.group(0) for m in _CAPITALISED.finditer(text)]
+        found = [m.group(0) for m in CAPITALISED.finditer(text)]
     return any(not set(tokenize(f)) <= q.words for f in found if tokenize(f) or f.isdigit())
 
 
@@ -191,14 +102,14 @@ def sentence_features(
         bigram, _exact(q, text), _compact(q, tokens), cos_window, len(terms - q.terms) / len(terms) if terms else 0.0, float(np.log1p(words)),
         1.0 if first_in_passage else 0.0, 1.0 if _FINISHED.search(text) else 0.0,
         1.0 if q.kind is not None else 0.0, type_ok, defines,
-        1.0 if q.negated != bool(_NEGATION.search(text)) else 0.0,
+        1.0 if q.negated != bool(NEGATION.search(text)) else 0.0,
         1.0 if section == "comments" and not q.asks_comments else 0.0,
     ]
 
 
 def _exact(q: QuestionInfo, text: str) -> float:
     """IDF-weighted share of the question's words found as written (not only by stem)."""
-    words = set(_SURFACE.findall(text.lower()))
+    words = set(SURFACE.findall(text.lower()))
     return sum(w for word, w in q.surface.items() if word in words) / q.total
 
 

@@ -1,6 +1,6 @@
 """`qa explain` and POST /ask?explain=1: every candidate with its score, and why the answer.
 
-Built from what the answerer already computed (qa/answer.py ``Scored``), so the
+Built from what the answerer already computed (qa/answer/select.py ``Scored``), so the
 explanation shows the numbers the decision was made on, not a second opinion.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.answer import Extraction, PassageRef, Scored
+from qa.answer.select import Extraction, PassageRef, Scored
 from qa.models import ExplainedPassage, ExplainedSentence, Explanation
 
 SHOWN_SENTENCES = 10
@@ -29,7 +29,7 @@ def explain(engine, scored: Scored, refs: list[PassageRef], found, extraction: E
     sentences = []
     for i in order.tolist():
         rec = scored.records[i]
-        source = engine.documents[rec.doc_id]["source"]
+        source = engine.documents[rec.doc_id].source
         sentences.append(ExplainedSentence(
             passage_rank=scored.passages[i].rank + 1, source=source, start=rec.start, end=rec.end, text=rec.text,
             probability=round(float(scored.probability[i]), 4),
@@ -41,7 +41,7 @@ def explain(engine, scored: Scored, refs: list[PassageRef], found, extraction: E
     passages = [
         ExplainedPassage(
             rank=r + 1, doc_id=engine.passages[c.pid].doc_id,
-            source=engine.documents[engine.passages[c.pid].doc_id]["source"],
+            source=engine.documents[engine.passages[c.pid].doc_id].source,
             start=engine.passages[c.pid].start, end=engine.passages[c.pid].end,
             retrieval=round(c.score, 4), cosine=round(c.dense, 4),
         )

@@ -71,7 +71,7 @@ def eval_cmd(questions, seeds_dir, index_dir, out_dir, baseline_path, save_basel
             _run_beir(beir_dir, beir_split, mode, reference, index_dir, out_dir, as_json, quiet)
             return
         if squad_dir is not None:
-            from qa.cli_squad import run_squad_eval
+            from qa.commands.squad import run_squad_eval
 
             failed = run_squad_eval(squad_dir, index_dir, out_dir, gate, gate_config, calibrate,
                                     max_false_refusal, as_json, no_plots, quiet)

@@ -1,0 +1,98 @@
+"""One parse of the question: everything an answer check reads from it, read once.
+
+``read_question`` turns the question text into a ``QuestionInfo`` (its content
+terms and their IDF, what kind of thing it asks for, what it defines or asks to
+spell out, ...) with the corpus's BM25 statistics and acronyms; the answerer,
+its features and the engine's definition lookup all read that value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qa.answer.acronyms import canonical, spelled_out_asked
+from qa.words import question_words, tokenize
+
+NEGATION = re.compile(r"\b(not|never|no|none|nor|without|cannot)\b|n[’']t\b", re.I)
+_NUMBER_Q = re.compile(
+    r"\bhow (many|much|long|far|old|large|big|high|often|fast|tall|wide)\b|"
+    r"\bwhat (number|percentage|percent|proportion|amount|size|share|fraction)\b",
+    re.I,
+)
+_DATE_Q = re.compile(
+    r"^\s*when\b|\bwhen (did|does|do|is|are|was|were|will|would|has|have|had)\b|"
+    r"\b(what|which) (year|years|century|decade|date|month|day|era|period)\b",
+    re.I,
+)
+_PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b|\b(who|whom|whose) (is|was|were|are|did|does)\b", re.I)
+_PLACE_Q = re.compile(r"^\s*where\b|\bwhere (is|was|were|are|did|does|do)\b", re.I)
+CAPITALISED = re.compile(r"(?<=[\s(\"“])[A-Z][\w’'-]*")
+_DEFINITION_Q = re.compile(
+    r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(.+?)\s*\??\s*$", re.I
+)
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What the scorer reads from a question, once."""
+
+    terms: frozenset[str]  # content terms (acronym long forms folded)
+    weight: dict[str, float]  # term -> IDF (unseen terms get the highest IDF)
+    total: float
+    unseen: float  # IDF-weighted share of terms the corpus never contains
+    unseen_terms: tuple[str, ...]
+    common_terms: tuple[str, ...]  # content terms in most passages: they barely count
+    bigrams: frozenset[tuple[str, str]]
+    kind: str | None  # "number", "date", "person", "place" or None
+    words: frozenset[str]  # every token of the question (for "already named")
+    negated: bool
+    defined: frozenset[str]  # "what is X?" -> terms of X
+    spell_out: tuple[str, ...]  # "what does X stand for?" -> acronyms
+    asks_comments: bool
+    surface: dict[str, float]  # question words as written (lower-cased) -> the IDF of their term
+    unseen_name: float  # 1.0 when a capitalised word (not the first) names something the corpus never mentions
+
+
+SURFACE = re.compile(r"[a-z0-9]+")
+
+
+def question_kind(question: str) -> str | None:
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _DATE_Q.search(question):
+        return "date"
+    if _PERSON_Q.search(question):
+        return "person"
+    if _PLACE_Q.search(question):
+        return "place"
+    return None
+
+
+def read_question(
+    question: str, idf: Callable[[str], float], unseen_idf: float, acronyms: dict[str, tuple[str, ...]]
+) -> QuestionInfo:
+    tokens = tokenize(question)
+    terms = canonical(tokens, acronyms) - question_words()
+    weight = {t: (idf(t) or unseen_idf) for t in terms}
+    total = sum(weight.values()) or 1.0
+    unseen_terms = tuple(sorted(t for t in terms if idf(t) == 0.0))
+    # BM25's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), is below 0.3 for a term in about three
+    # quarters of the passages or more: such a term barely tells passages apart.
+    common = tuple(sorted(t for t in terms if 0.0 < idf(t) < 0.3))
+    content = [t for t in tokens if t in terms]
+    m = _DEFINITION_Q.match(question)
+    defined = frozenset(canonical(tokenize(m.group(1)), acronyms) - question_words()) if m else frozenset()
+    return QuestionInfo(
+        terms=frozenset(terms), weight=weight, total=total,
+        unseen=sum(weight[t] for t in unseen_terms) / total, unseen_terms=unseen_terms, common_terms=common,
+        bigrams=frozenset(zip(content, content[1:], strict=False)), kind=question_kind(question),
+        words=frozenset(tokens), negated=bool(NEGATION.search(question)), defined=defined,
+        spell_out=tuple(spelled_out_asked(question)),
+        asks_comments=bool(re.search(r"\b(comment\w*|reader\w*)\b", question, re.I)),
+        unseen_name=1.0 if any(
+            (t := tokenize(w)) and all(idf(x) == 0.0 for x in t) for w in CAPITALISED.findall(question)
+        ) else 0.0,
+        surface={w: weight[t[0]] for w in set(SURFACE.findall(question.lower()))
+                 for t in [tokenize(w)] if t and t[0] in weight},
+    )
