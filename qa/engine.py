@@ -8,7 +8,6 @@ command that fails validation never pays for it.
 from __future__ import annotations
 
 import json
-import re
 import time
 from functools import cached_property
 from pathlib import Path
@@ -16,12 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer.acronyms import find_acronyms, spelled_out_asked, spells_out
+from qa.answer.question import QuestionInfo, read_question, validate_question
 from qa.answer.render import no_answer_text, render
-from qa.answer.select import (
-    ExtractiveAnswerer,
-    PassageRef,
-    terms_of,
-)
+from qa.answer.select import ExtractiveAnswerer, PassageRef, Scored, terms_of
 from qa.config import Settings
 from qa.errors import IndexCorruptError, InvalidQuestionError
 from qa.index.embedding import Embedder
@@ -38,45 +34,6 @@ from qa.words import tokenize
 # usually spelled out where first used).
 _DEFINITION_SCAN = 200
 
-# Weight of the dense score in hybrid fusion (the rest is BM25); chosen on the
-# eval dev split and on BEIR SciFact (see README, "Retrieval quality").
-DENSE_WEIGHT = 0.5
-# Share of the dense side given to each passage's best sentence (MaxP); chosen on
-# the eval dev split (hit@5 93.8% -> 95.3%, hit@1 unchanged).
-SENTENCE_WEIGHT = 0.3
-
-
-_HAS_LETTER = re.compile(r"[^\W\d_]")
-
-
-def validate_question(question: object, settings: Settings) -> str:
-    if not isinstance(question, str):
-        raise InvalidQuestionError(f"question must be text. Currently, question is {type(question).__name__}")
-    cleaned = question.replace("\x00", "").strip()
-    if not cleaned:
-        raise InvalidQuestionError(
-            'question is empty. Ask something, e.g. qa ask "When was the windmill built?"'
-        )
-    if len(cleaned) > settings.max_question_chars:
-        raise InvalidQuestionError(
-            f"question is {len(cleaned)} characters long; the limit is {settings.max_question_chars}. "
-            "Shorten it, or raise QA_MAX_QUESTION_CHARS."
-        )
-    # Bytes that were not UTF-8 arrive as lone surrogates (argv, stdin, a JSON "\udce9").
-    bad = next((i for i, ch in enumerate(cleaned) if "\ud800" <= ch <= "\udfff"), None)
-    if bad is not None:
-        code = ord(cleaned[bad])
-        what = f"byte 0x{code - 0xDC00:02x}" if code >= 0xDC80 else f"U+{code:04X}"
-        raise InvalidQuestionError(
-            f"question is not valid UTF-8 ({what} at position {bad}): the terminal or input file uses "
-            "another encoding. Retype the question, or convert the input to UTF-8 (e.g. with iconv)."
-        )
-    if not _HAS_LETTER.search(cleaned):
-        raise InvalidQuestionError(
-            f"question {cleaned[:40]!r} has no words to look for. Ask in words, e.g. qa ask \"What does the "
-            "report recommend?\""
-        )
-    return cleaned
 
 
 class Engine:
@@ -117,11 +74,11 @@ class Engine:
             )
         self.lexical = lexical
         self.retriever = HybridRetriever(
-            dense, self.vectors, lexical, DENSE_WEIGHT,
+            dense, self.vectors, lexical, settings.dense_weight, settings.retrieval_depth,
             # Indexes built without sentences (the BEIR runs) keep plain passage fusion.
             sentences=SentenceVectors(self.sentence_vectors, [p.sent_ids for p in self.passages])
             if len(self.sentence_vectors) else None,
-            sentence_weight=SENTENCE_WEIGHT,
+            sentence_weight=settings.sentence_weight,
         )
 
     @classmethod
@@ -158,7 +115,8 @@ class Engine:
     def query_encoder(self) -> QueryEncoder:
         # ONNX (no torch) when `qa index` exported it, else sentence-transformers (warned).
         return load_query_encoder(
-            self.settings.index_dir, self.manifest.model, self.embedder, one_shot=not self._long_lived
+            self.settings.index_dir, self.manifest.model, self.embedder, backend=self.settings.query_encoder,
+            one_shot=not self._long_lived, threads=self.settings.onnx_threads,
         )
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -170,7 +128,7 @@ class Engine:
         t0 = time.perf_counter()
         qvec = self.encode_query(query)
         t1 = time.perf_counter()
-        found = self._with_definitions(query, self.retriever.retrieve(query, qvec, k, mode), k)
+        found = self.retrieve(query, k, mode, query_vector=qvec)
         t2 = time.perf_counter()
         hits = [self._hit(rank, c) for rank, c in enumerate(found, start=1)]
         return SearchResult(
@@ -178,48 +136,99 @@ class Engine:
             timings_ms={"embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "total": _ms(t0, time.perf_counter())},
         )
 
-    def ask(self, question: str, top_k: int | None = None, explain: bool = False) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, explain: bool = False,
+            threshold: float | None = None) -> Answer:
+        """Validate once -> retrieve -> answer -> cite.
+
+        ``threshold`` overrides the abstain threshold for this question (0.0: never
+        abstain, as the calibration sweeps do); None keeps the engine's.
+        """
         question = validate_question(question, self.settings)
         k = top_k if top_k is not None else self.settings.top_k
         _check_k(k)
         t0 = time.perf_counter()
         qvec = self.encode_query(question)
         t1 = time.perf_counter()
-        found = self._with_definitions(question, self.retriever.retrieve(question, qvec, k), k)
+        asked = self.read_question(question)
+        found = self.retrieve(asked, k, query_vector=qvec)
         t2 = time.perf_counter()
-        refs = [
-            PassageRef(c.pid, rank, c.score, c.dense, self.passages[c.pid].sent_ids)
-            for rank, c in enumerate(found)
-        ]
-        extraction = self.answerer.extract(question, qvec, refs, **self._answer_tables)
-        t3 = time.perf_counter()
+        answer = self.answer(asked, found, qvec, threshold=threshold, explain=explain)
+        timings = answer.timings_ms
+        return answer.model_copy(update={"timings_ms": {
+            "embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "answer": timings["answer"],
+            "total": _ms(t0, time.perf_counter()), "evidence": timings["evidence"],
+        }})
+
+    @property
+    def threshold(self) -> float:
+        """The evidence below which this engine abstains (settings, else the scorer's own)."""
+        return self.answerer.threshold
+
+    def read_question(self, question: str) -> QuestionInfo:
+        """The one parse of a (validated) question that retrieval and every answer check read."""
+        return read_question(question, self.lexical.idf, self.lexical.max_idf(), self._acronyms)
+
+    def retrieve(self, question: str | QuestionInfo, k: int, mode: Mode = "hybrid",
+                 query_vector: np.ndarray | None = None, definitions: bool = True) -> list[Candidate]:
+        """The ``k`` best passages for a validated question, best first.
+
+        ``query_vector``: the question's embedding when the caller has it; ``definitions``:
+        put first the passage that spells out an acronym the question asks to spell out.
+        """
+        text = question.text if isinstance(question, QuestionInfo) else question
+        qvec = self.encode_query(text) if query_vector is None else query_vector
+        found = self.retriever.retrieve(text, qvec, k, mode)
+        if not definitions:
+            return found
+        spell_out = question.spell_out if isinstance(question, QuestionInfo) else spelled_out_asked(text)
+        return self._with_definitions(spell_out, found, k)
+
+    def answer(self, question: str | QuestionInfo, found: list[Candidate], query_vector: np.ndarray, *,
+               threshold: float | None = None, explain: bool = False) -> Answer:
+        """The answer from retrieved passages ``found``, with its citations.
+
+        ``timings_ms`` holds "answer" and "evidence" (``ask`` adds the rest).
+        """
+        asked = question if isinstance(question, QuestionInfo) else self.read_question(question)
+        t0 = time.perf_counter()
+        refs = self._refs(found)
+        extraction = self.answerer.extract(asked, query_vector, refs, threshold=threshold, **self._answer_tables)
+        t1 = time.perf_counter()
         citations = [self._citation(n, pick) for n, pick in enumerate(extraction.picks, start=1)]
         explanation = None
         if explain:
             from qa.answer.explain import explain as explain_answer
 
-            scored = self.answerer.score(question, qvec, refs, **self._answer_tables)
-            explanation = explain_answer(self, scored, refs, found, extraction)
+            explanation = explain_answer(self, self.score(asked, found, query_vector), refs, found, extraction)
         return Answer(
-            question=question,
+            question=asked.text,
             answer=no_answer_text() if extraction.abstained else render(extraction.picks),
             abstained=extraction.abstained,
             citations=citations,
-            timings_ms={
-                "embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "answer": _ms(t2, t3),
-                "total": _ms(t0, time.perf_counter()), "evidence": round(extraction.evidence, 4),
-            },
+            timings_ms={"answer": _ms(t0, t1), "evidence": round(extraction.evidence, 4)},
             explanation=explanation,
         )
 
-    def _with_definitions(self, question: str, found: list[Candidate], k: int) -> list[Candidate]:
+    def score(self, question: str | QuestionInfo, found: list[Candidate], query_vector: np.ndarray,
+              answerer: ExtractiveAnswerer | None = None) -> Scored:
+        """Every candidate sentence of the passages ``found``, with its features and probability
+        (for `qa explain`, and for fitting the scorer: scripts/train_answerer.py)."""
+        asked = question if isinstance(question, QuestionInfo) else self.read_question(question)
+        return (answerer or self.answerer).score(asked, query_vector, self._refs(found), **self._answer_tables)
+
+    def _refs(self, found: list[Candidate]) -> list[PassageRef]:
+        return [PassageRef(c.pid, rank, c.score, c.dense, self.passages[c.pid].sent_ids)
+                for rank, c in enumerate(found)]
+
+    def _with_definitions(self, spell_out: tuple[str, ...] | list[str], found: list[Candidate],
+                          k: int) -> list[Candidate]:
         """Put first the passage that spells out an acronym the question asks about.
 
         "What does ODI stand for?" shares one word with a hundred passages; ranking
         cannot tell which one writes "Open Data Institute (ODI)", but the text can.
         """
         first: list[Candidate] = []
-        for acronym in spelled_out_asked(question):
+        for acronym in spell_out:
             token = tokenize(acronym)
             for pid in self.lexical.passages_with(token)[:_DEFINITION_SCAN] if token else ():
                 passage = self.passages[int(pid)]

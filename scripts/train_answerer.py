@@ -40,7 +40,7 @@ import qa.answer.select  # noqa: E402
 from qa.answer.features import FEATURES, QUESTION_FEATURES, question_features  # noqa: E402
 from qa.answer.question import QuestionInfo  # noqa: E402
 from qa.answer.scorer import MODEL_PATH, AnswererModel, LogisticModel  # noqa: E402
-from qa.answer.select import ExtractiveAnswerer, PassageRef  # noqa: E402
+from qa.answer.select import ExtractiveAnswerer  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation.metrics import normalise  # noqa: E402
@@ -88,9 +88,8 @@ def collect(engine: Engine, questions: list[tuple]) -> list[QuestionData]:
     out = []
     for qid, source, group, fold, answerable, accepted, question, span in questions:
         qvec = engine.encode_query(question)
-        found = engine._with_definitions(question, engine.retriever.retrieve(question, qvec, k), k)
-        refs = [PassageRef(c.pid, r, c.score, c.dense, engine.passages[c.pid].sent_ids) for r, c in enumerate(found)]
-        scored = answerer.score(question, qvec, refs, **engine._answer_tables)
+        found = engine.retrieve(question, k, query_vector=qvec)
+        scored = engine.score(question, found, qvec, answerer)
         texts = [r.text for r in scored.records]
         right = np.array([answerable and _contains(t, accepted) for t in texts], dtype=bool)
         labels = right

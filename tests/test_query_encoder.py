@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.config import Settings
 from qa.index.query_encoder import (
     ENCODER_FILE,
     MIN_AGREEMENT,
@@ -136,7 +137,9 @@ def test_fallback_when_the_export_is_damaged(seed_settings, seed_index, tmp_path
 
 def test_forced_backend(seed_settings, seed_index, monkeypatch):
     monkeypatch.setenv("QA_QUERY_ENCODER", "sentence-transformers")
-    enc = load_query_encoder(seed_settings.index_dir, seed_settings.model, embedder=object())
+    settings = Settings(index_dir=seed_settings.index_dir)  # QA_QUERY_ENCODER is a setting
+    assert settings.query_encoder == "sentence-transformers"
+    enc = load_query_encoder(settings.index_dir, settings.model, embedder=object(), backend=settings.query_encoder)
     assert enc.kind == "sentence-transformers"
 
 

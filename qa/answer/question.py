@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.answer.acronyms import canonical, spelled_out_asked
+from qa.config import Settings
+from qa.errors import InvalidQuestionError
 from qa.words import question_words, tokenize
 
 NEGATION = re.compile(r"\b(not|never|no|none|nor|without|cannot)\b|n[’']t\b", re.I)
@@ -32,6 +34,9 @@ CAPITALISED = re.compile(r"(?<=[\s(\"“])[A-Z][\w’'-]*")
 _DEFINITION_Q = re.compile(
     r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(.+?)\s*\??\s*$", re.I
 )
+_ASKS_WHO = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:who|whom|whose|which)\b", re.I)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
 
 @dataclass(frozen=True)
 class QuestionInfo:
@@ -52,6 +57,8 @@ class QuestionInfo:
     asks_comments: bool
     surface: dict[str, float]  # question words as written (lower-cased) -> the IDF of their term
     unseen_name: float  # 1.0 when a capitalised word (not the first) names something the corpus never mentions
+    text: str = ""  # the question as asked (validated)
+    asks_who: bool = False  # bylines (who wrote what follows) answer only questions about who
 
 
 SURFACE = re.compile(r"[a-z0-9]+")
@@ -95,4 +102,39 @@ def read_question(
         ) else 0.0,
         surface={w: weight[t[0]] for w in set(SURFACE.findall(question.lower()))
                  for t in [tokenize(w)] if t and t[0] in weight},
+        text=question, asks_who=question_kind(question) == "person" or bool(_ASKS_WHO.match(question)),
     )
+
+
+def validate_question(question: object, settings: Settings) -> str:
+    """The question to answer, or an InvalidQuestionError that says what is wrong and what to do.
+
+    The one check every interface (CLI, HTTP, OpenAI route, Python) goes through.
+    """
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"question must be text. Currently, question is {type(question).__name__}")
+    cleaned = question.replace("\x00", "").strip()
+    if not cleaned:
+        raise InvalidQuestionError(
+            'question is empty. Ask something, e.g. qa ask "When was the windmill built?"'
+        )
+    if len(cleaned) > settings.max_question_chars:
+        raise InvalidQuestionError(
+            f"question is {len(cleaned)} characters long; the limit is {settings.max_question_chars}. "
+            "Shorten it, or raise QA_MAX_QUESTION_CHARS."
+        )
+    # Bytes that were not UTF-8 arrive as lone surrogates (argv, stdin, a JSON "\udce9").
+    bad = next((i for i, ch in enumerate(cleaned) if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:
+        code = ord(cleaned[bad])
+        what = f"byte 0x{code - 0xDC00:02x}" if code >= 0xDC80 else f"U+{code:04X}"
+        raise InvalidQuestionError(
+            f"question is not valid UTF-8 ({what} at position {bad}): the terminal or input file uses "
+            "another encoding. Retype the question, or convert the input to UTF-8 (e.g. with iconv)."
+        )
+    if not _HAS_LETTER.search(cleaned):
+        raise InvalidQuestionError(
+            f"question {cleaned[:40]!r} has no words to look for. Ask in words, e.g. qa ask \"What does the "
+            "report recommend?\""
+        )
+    return cleaned

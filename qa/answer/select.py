@@ -38,8 +38,6 @@ MAX_SENTENCES = 3
 
 # Prose ends with a full stop (maybe inside quotes); list items often do not.
 _FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
-# Bylines (who wrote or said what follows) answer only questions about who.
-_ASKS_WHO = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:who|whom|whose|which)\b", re.I)
 
 
 def terms_of(sid: int, sentences: Callable[[int], SentenceRecord], acronyms: dict[str, tuple[str, ...]]) -> frozenset[str]:
@@ -96,7 +94,7 @@ class ExtractiveAnswerer:
 
     def score(
         self,
-        question: str,
+        question: str | QuestionInfo,
         query_vector: np.ndarray,
         passages: list[PassageRef],
         sentences: Callable[[int], SentenceRecord],
@@ -110,8 +108,9 @@ class ExtractiveAnswerer:
         if sentence_terms is None:
             def sentence_terms(sid: int) -> frozenset[str]:
                 return terms_of(sid, sentences, acronyms)
-        q = read_question(question, idf, unseen_idf, acronyms)
-        asks_who = q.kind == "person" or bool(_ASKS_WHO.match(question))
+        # The engine passes the question it already read; a bare string is read here.
+        q = question if isinstance(question, QuestionInfo) else read_question(question, idf, unseen_idf, acronyms)
+        asks_who = q.asks_who
         seen: set[int] = set()
         records: list[SentenceRecord] = []
         refs: list[PassageRef] = []
@@ -145,7 +144,11 @@ class ExtractiveAnswerer:
         row = question_features(q, matrix, prob)
         return Scored(q, records, refs, matrix, prob, row, self.scorer.answerable(row) if len(rows) else 0.0)
 
-    def extract(self, question: str, query_vector: np.ndarray, passages: list[PassageRef], **tables) -> Extraction:
+    def extract(self, question: str | QuestionInfo, query_vector: np.ndarray, passages: list[PassageRef],
+                threshold: float | None = None, **tables) -> Extraction:
+        """Pick the answer sentences, or abstain when the evidence is below ``threshold``
+        (default: this answerer's)."""
+        threshold = self.threshold if threshold is None else threshold
         scored = self.score(question, query_vector, passages, **tables)
         unknown = scored.question.unseen_terms
         if not len(scored.probability):
@@ -161,7 +164,7 @@ class ExtractiveAnswerer:
                 evidence = 1.0
         ranked = [Pick(scored.records[i], scored.passages[i], float(scored.probability[i])) for i in order]
         best = ranked[0]
-        if evidence < self.threshold:
+        if evidence < threshold:
             return Extraction([], evidence, True, unknown)
         first = _with_list(best, tables["sentences"], self.max_words)
         picks = [first]

@@ -183,7 +183,7 @@ def _run_calibration(engine, items, max_false_refusal, out_dir, as_json) -> None
     dev = [i for i in items if i.split == "dev"]
     if not dev:
         raise QAError("the evaluation set has no dev items to calibrate on")
-    result = calibrate(observe(engine, dev), engine.answerer.threshold, max_false_refusal)
+    result = calibrate(observe(engine, dev), engine.threshold, max_false_refusal)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "calibration.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
     if as_json:
@@ -250,7 +250,7 @@ def _run_beir(folder, split, mode, reference, index_dir, out_dir, as_json, quiet
         total_seconds=round(time.perf_counter() - started, 1),
         settings={"model": settings.model, "chunk_tokens": settings.chunk_tokens,
                   "chunk_overlap": settings.chunk_overlap,
-                  "dense_weight": getattr(engine.retriever, "dense_weight", None),
+                  "dense_weight": engine.settings.dense_weight,
                   "passage_depth": PASSAGE_DEPTH},
         results=results,
     )

@@ -80,7 +80,7 @@ def run_squad_eval(folder: Path, index_dir: Path | None, out_dir: Path, gate: bo
     run = run_squad(engine, dataset, progress=show)
     out_dir.mkdir(parents=True, exist_ok=True)
     if calibrate:
-        return _calibrate(run, engine.answerer.threshold, max_false_refusal, out_dir, as_json)
+        return _calibrate(run, engine.threshold, max_false_refusal, out_dir, as_json)
     checks = check(run.metrics, _load_squad_gate(gate_config)) if gate else []
     path = out_dir / f"squad-{dataset.name}.json"
     body = run.to_dict() | {"gate": [{"passed": ok, "message": msg} for ok, msg in checks] if gate else None}

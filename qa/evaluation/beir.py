@@ -148,7 +148,7 @@ def document_run(
     run = {}
     for qid, text in queries.items():
         # Engine.search caps k at 50, so the retriever is called directly for the deep pool.
-        found = engine.retriever.retrieve(text, vectors[qid], depth, mode)
+        found = engine.retrieve(text, depth, mode, query_vector=vectors[qid], definitions=False)
         ranked: list[str] = []
         seen: set[str] = set()
         for cand in found:  # best first, so the first passage of a document is its max

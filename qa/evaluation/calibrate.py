@@ -49,21 +49,15 @@ class Calibration:
 
 
 def observe(engine, items: Sequence[EvalItem]) -> list[Observation]:
-    """Ask every item with abstention switched off; the threshold is restored afterwards."""
-    answerer = engine.answerer
-    saved = answerer.threshold
-    answerer.threshold = 0.0
-    try:
-        out = []
-        for item in items:
-            ans = engine.ask(item.question)
-            out.append(Observation(
-                item.id, item.answerable, float(ans.timings_ms.get("evidence", 0.0)),
-                item.answerable and answer_matches(ans, item.answers),
-            ))
-        return out
-    finally:
-        answerer.threshold = saved
+    """Ask every item with abstention switched off (threshold 0 for these questions only)."""
+    out = []
+    for item in items:
+        ans = engine.ask(item.question, threshold=0.0)
+        out.append(Observation(
+            item.id, item.answerable, float(ans.timings_ms.get("evidence", 0.0)),
+            item.answerable and answer_matches(ans, item.answers),
+        ))
+    return out
 
 
 def point(obs: Sequence[Observation], t: float) -> CurvePoint:

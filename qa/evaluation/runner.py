@@ -201,8 +201,7 @@ def _settings_snapshot(engine) -> dict:
     s = engine.settings
     snap = {name: str(v) if hasattr(v, "as_posix") else v for name in RECORDED_SETTINGS
             for v in [getattr(s, name)]}
-    snap["abstain_threshold"] = engine.answerer.threshold  # None in settings: the model's own
-    retriever = engine.retriever
-    snap["dense_weight"] = getattr(retriever, "dense_weight", None)
-    snap["retrieval_depth"] = getattr(retriever, "depth", None)
+    snap["abstain_threshold"] = engine.threshold  # None in settings: the model's own
+    snap["dense_weight"] = s.dense_weight
+    snap["retrieval_depth"] = s.retrieval_depth
     return snap

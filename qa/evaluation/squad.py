@@ -126,24 +126,18 @@ def matches(text: str, accepted: Sequence[str]) -> bool:
 
 
 def observe(engine, items: Sequence[SquadItem], progress: Callable[[int, int], None] | None = None) -> list[SquadRow]:
-    """Ask every item with abstention off (the threshold is restored afterwards)."""
-    answerer = engine.answerer
-    saved = answerer.threshold
-    answerer.threshold = 0.0
+    """Ask every item with abstention off (threshold 0 for these questions only)."""
     rows = []
-    try:
-        for n, item in enumerate(items, start=1):
-            ans = engine.ask(item.question)
-            evidence = float(ans.timings_ms.get("evidence", 0.0))
-            right = item.answerable and not ans.abstained and matches(ans.answer, item.answers)
-            rows.append(SquadRow(
-                item.id, item.question, item.answerable, "" if ans.abstained else ans.answer, evidence,
-                right, 0 if ans.abstained else answer_words(ans), ans.abstained,
-            ))
-            if progress:
-                progress(n, len(items))
-    finally:
-        answerer.threshold = saved
+    for n, item in enumerate(items, start=1):
+        ans = engine.ask(item.question, threshold=0.0)
+        evidence = float(ans.timings_ms.get("evidence", 0.0))
+        right = item.answerable and not ans.abstained and matches(ans.answer, item.answers)
+        rows.append(SquadRow(
+            item.id, item.question, item.answerable, "" if ans.abstained else ans.answer, evidence,
+            right, 0 if ans.abstained else answer_words(ans), ans.abstained,
+        ))
+        if progress:
+            progress(n, len(items))
     return rows
 
 
@@ -200,7 +194,7 @@ def risk_coverage(rows: Sequence[SquadRow]) -> tuple[list[float], list[float]]:
 def run_squad(engine, dataset: SquadSet, progress: Callable[[int, int], None] | None = None) -> SquadRun:
     started = time.perf_counter()
     rows = observe(engine, dataset.items, progress)
-    threshold = engine.answerer.threshold
+    threshold = engine.threshold
     for r in rows:
         r.refused = r.refused or r.evidence < threshold
     coverage, risk = risk_coverage(rows)

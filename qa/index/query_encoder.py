@@ -109,16 +109,6 @@ def read_meta(folder: Path) -> dict | None:
 # --- query time ----------------------------------------------------------------
 
 
-def _threads() -> int:
-    # One intra-op thread: a query is ~10-30 word pieces, too little work to split,
-    # and the server runs several engine calls at once on a small machine.
-    raw = os.environ.get("QA_ONNX_THREADS", "1")
-    try:
-        return max(0, int(raw))  # 0 lets onnxruntime pick (one per physical core)
-    except ValueError:
-        return 1
-
-
 class _TokenizedEncoder:
     """Shared by the exported encoders: the bundle's tokenizer, then pooling in numpy."""
 
@@ -166,13 +156,13 @@ class OnnxQueryEncoder(_TokenizedEncoder):
 
     kind = "onnx"
 
-    def __init__(self, folder: Path, threads: int | None = None, prepack: bool = True) -> None:
+    def __init__(self, folder: Path, threads: int = 1, prepack: bool = True) -> None:
         super().__init__(folder)
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
-        opts.intra_op_num_threads = _threads() if threads is None else threads
+        opts.intra_op_num_threads = threads  # Settings.onnx_threads (QA_ONNX_THREADS); 0: onnxruntime picks
         opts.inter_op_num_threads = 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if not prepack:  # starts ~80 ms sooner, encodes ~2x slower: for one-shot processes
@@ -342,15 +332,17 @@ class SentenceTransformerQueryEncoder:
 
 
 def load_query_encoder(
-    index_dir: Path, model: str, embedder: Embedder, backend: str | None = None, one_shot: bool = False
+    index_dir: Path, model: str, embedder: Embedder, backend: str = "auto", one_shot: bool = False,
+    threads: int = 1,
 ) -> QueryEncoder:
     """The ONNX encoder exported for ``model`` under ``index_dir``, else the fallback (warned).
 
-    ``backend`` (default: ``$QA_QUERY_ENCODER`` or "auto"): "auto" or "sentence-transformers".
+    ``backend`` (Settings.query_encoder, ``QA_QUERY_ENCODER``): "auto" or "sentence-transformers";
+    ``threads``: onnxruntime's intra-op threads (Settings.onnx_threads).
     ``one_shot``: the process will encode a query or two (`qa ask`), so start fast rather
     than encode fast.
     """
-    backend = (backend or os.environ.get("QA_QUERY_ENCODER") or "auto").strip().lower()
+    backend = (backend or "auto").strip().lower()
     if backend in ("sentence-transformers", "sentence_transformers", "torch"):
         return SentenceTransformerQueryEncoder(embedder)
     folder = encoder_dir(index_dir, model)
@@ -366,7 +358,7 @@ def load_query_encoder(
         except Exception as exc:  # damaged weights: the ONNX graph still works
             log.warning("cannot load the numpy query encoder in %s (%s: %s); trying ONNX", folder, type(exc).__name__, exc)
     try:
-        return OnnxQueryEncoder(folder, prepack=not one_shot)
+        return OnnxQueryEncoder(folder, threads=threads, prepack=not one_shot)
     except Exception as exc:  # onnxruntime missing or broken, damaged bundle: all mean "fall back"
         log.warning(
             "cannot load the ONNX query encoder in %s (%s: %s); embedding queries with "

@@ -18,7 +18,7 @@ import numpy as np
 
 from qa.answer.select import ExtractiveAnswerer
 from qa.config import Settings
-from qa.engine import DENSE_WEIGHT, SENTENCE_WEIGHT, Engine
+from qa.engine import Engine
 from qa.errors import IndexCorruptError
 from qa.index.embedding import Embedder
 from qa.index.schema import DocumentRecord, PassageRecord, SentenceRecord
@@ -58,10 +58,10 @@ class PgEngine(Engine):
         self.manifest = meta.manifest
         self.generation = Path(f"pg-generation-{meta.generation}")
         self.retriever = PgRetriever(
-            url, self.where, self._ids, meta.generation, self.lexical, DENSE_WEIGHT,
+            url, self.where, self._ids, meta.generation, self.lexical, settings.dense_weight,
             SentenceVectors(self.sentence_vectors, [p.sent_ids for p in self.passages])
             if len(self.sentence_vectors) else None,
-            SENTENCE_WEIGHT, rank=settings.pg_lexical_rank,
+            settings.sentence_weight, rank=settings.pg_lexical_rank, depth=settings.retrieval_depth,
         )
 
     def _load(self, conn, meta: tables.Meta) -> None:

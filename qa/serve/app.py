@@ -24,6 +24,7 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
+from qa.answer.question import validate_question
 from qa.config import Settings, get_settings
 from qa.errors import QAError
 from qa.models import Answer, SearchResult, SourceDocument
@@ -32,7 +33,6 @@ from qa.serve.conversation import make_standalone
 from qa.serve.deps import (
     ENGINE_CONCURRENCY,
     EngineHolder,
-    checked_question,
     current_engine,
     default_loader,
     load_warm,
@@ -110,7 +110,7 @@ ANSWER_GUARDS = [Depends(check_origin), Depends(rate_limit)]
 @router.post("/ask", response_model=Answer, responses=ERROR_RESPONSES, dependencies=ANSWER_GUARDS)
 async def ask(body: AskRequest, request: Request, settings: SettingsDep, explain: bool = False) -> Answer:
     """Answer a question with exact-span citations; `?explain=1` adds every candidate's score and why."""
-    question = checked_question(body.question, settings)
+    question = validate_question(body.question, settings)
     engine = current_engine(request)
     ask_fn = partial(engine.ask, explain=True) if explain else engine.ask
     answer: Answer = await run_engine(request, ask_fn, question, body.top_k)
@@ -146,7 +146,7 @@ async def ask_stream(
     body: StreamAskRequest, request: Request, settings: SettingsDep
 ) -> StreamingResponse:
     """Answer a question as Server-Sent Events: citations, then text deltas, then done."""
-    question = checked_question(body.question, settings)
+    question = validate_question(body.question, settings)
     standalone = make_standalone(question, [t.model_dump() for t in body.history])
     if len(standalone) <= settings.max_question_chars:
         question = standalone
@@ -167,7 +167,7 @@ async def search(
     k: Annotated[int, Query(ge=1, le=50, description="passages to return")] = 10,
 ) -> SearchResult:
     """Ranked passages for a query, with their offsets in the source files."""
-    query = checked_question(q, settings)
+    query = validate_question(q, settings)
     engine = current_engine(request)
     return await run_engine(request, engine.search, query, k)
 

@@ -18,7 +18,7 @@ import anyio
 from fastapi import Request
 
 from qa.config import Settings
-from qa.errors import IndexMissingError, InvalidQuestionError, QAError
+from qa.errors import IndexMissingError, QAError
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -128,16 +128,3 @@ async def run_engine(request: Request, fn: Callable[..., T], *args: Any) -> T:
     return await anyio.to_thread.run_sync(
         functools.partial(fn, *args), limiter=request.app.state.engine_limiter
     )
-
-
-def checked_question(text: str, settings: Settings) -> str:
-    """Reject an unusable question with a message that says what is wrong."""
-    question = text.strip()
-    if not question:
-        raise InvalidQuestionError("The question is empty: send a non-empty question.")
-    if len(question) > settings.max_question_chars:
-        raise InvalidQuestionError(
-            f"The question is {len(question)} characters long; the limit is "
-            f"{settings.max_question_chars} (QA_MAX_QUESTION_CHARS)."
-        )
-    return question

@@ -18,11 +18,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from qa.answer.question import validate_question
 from qa.config import Settings
 from qa.errors import InvalidQuestionError, QAError
 from qa.models import Answer, Citation
 from qa.serve.conversation import make_standalone, message_text
-from qa.serve.deps import checked_question, current_engine, run_engine
+from qa.serve.deps import current_engine, run_engine
 from qa.serve.errors import ERROR_RESPONSES, INTERNAL_ERROR, error_body
 from qa.serve.ratelimit import rate_limit
 from qa.serve.security import SettingsDep, check_origin
@@ -77,7 +78,7 @@ def _question(body: ChatCompletionRequest, settings: Settings) -> str:
     last_user = max((i for i, t in enumerate(turns) if t["role"] == "user"), default=None)
     if last_user is None:
         raise InvalidQuestionError("The messages contain no user message to answer.")
-    question = checked_question(turns[last_user]["content"], settings)
+    question = validate_question(turns[last_user]["content"], settings)
     standalone = make_standalone(question, turns[:last_user])
     return standalone if len(standalone) <= settings.max_question_chars else question
 
