@@ -141,3 +141,24 @@ def test_sources_expose_the_document_and_its_kept_segments(engine):
     assert not any("Cookie policy" in doc.text[s.start : s.end] for s in doc.segments)
     with pytest.raises(KeyError):
         engine.source("../../etc/passwd")
+
+
+def test_pipeline_steps_are_public_and_threshold_is_per_call(engine):
+    # Evaluation sweeps the threshold through ask(threshold=) instead of mutating the engine.
+    question = "What is an accountable care system?"
+    before = engine.threshold
+    never = engine.ask(question, threshold=0.0)
+    always = engine.ask(question, threshold=1.01)
+    assert not never.abstained and always.abstained and not always.citations
+    assert engine.threshold == before
+    assert never.timings_ms["evidence"] == always.timings_ms["evidence"]
+    found = engine.retrieve(question, 5)
+    assert [c.pid for c in found] == [engine.passages.index(p) for p in _hit_passages(engine, question)]
+    qvec = engine.encode_query(question)
+    again = engine.answer(question, found, qvec)
+    assert again.answer == engine.ask(question).answer
+
+
+def _hit_passages(engine, question):
+    hits = engine.search(question, 5).hits
+    return [next(p for p in engine.passages if (p.doc_id, p.start, p.end) == (h.doc_id, h.start, h.end)) for h in hits]

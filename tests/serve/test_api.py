@@ -7,18 +7,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from serve_helpers import LiveServer, api_settings, sse_json, start_server  # noqa: E402
 
 from qa.errors import IndexCorruptError
 from qa.models import Answer, SearchResult, SourceDocument
 from qa.serve.app import create_app
 from qa.serve.feedback import export_feedback
-
-# The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
-# registering it as a plugin makes its session fixtures shared by every API test module.
-pytest_plugins = ["conftest_api"]
-pytest.register_assert_rewrite("conftest_api")  # before the import below, so asserts stay rewritten
-
-from conftest_api import LiveServer, api_settings, sse_json, start_server  # noqa: E402
 
 QUESTION = "What are accountable care systems?"
 

@@ -1,8 +1,4 @@
-"""Helpers and fixtures for the API tests: real uvicorn servers on loopback, a real index.
-
-Test modules import the fixtures they use from here (tests/conftest.py belongs to
-the engine; keeping these separate avoids editing it).
-"""
+"""Helpers for the HTTP service tests: real uvicorn servers on loopback (fixtures: conftest.py here)."""
 
 from __future__ import annotations
 
@@ -10,21 +6,18 @@ import json
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import uvicorn
 from fastapi import FastAPI
 
 from qa.config import Settings
-from qa.serve.app import create_app
 from qa.serve.security import proxy_options
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 API_KEY = "test-key-123"
 ALLOWED_ORIGIN = "https://allowed.example"
@@ -104,52 +97,6 @@ def parse_sse(text: str) -> list[tuple[str | None, str]]:
 
 def sse_json(text: str) -> list[tuple[str | None, Any]]:
     return [(event, data if data == "[DONE]" else json.loads(data)) for event, data in parse_sse(text)]
-
-
-# --- fixtures ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def built_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of the seeds corpus, built once per test session.
-
-    The engine tests' session index (``seed_settings``/``seed_index`` in tests/conftest.py)
-    is reused when present, so a full test run embeds the corpus once.
-    """
-    try:
-        settings = request.getfixturevalue("seed_settings")
-        request.getfixturevalue("seed_index")
-        return Path(settings.index_dir)
-    except pytest.FixtureLookupError:
-        pass
-    from qa.index.build import build_index
-
-    index_dir = tmp_path_factory.mktemp("api-index")
-    build_index(Settings(seeds_dir=SEEDS, index_dir=index_dir), progress=False)
-    return index_dir
-
-
-@pytest.fixture(scope="session")
-def live(built_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The main test server: real engine loaded by the app's lifespan, no rate limit."""
-    tmp = tmp_path_factory.mktemp("api-live")
-    server = start_server(create_app(api_settings(tmp, built_index)))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def shared_engine(live: LiveServer) -> Callable[[Settings], Any]:
-    """A loader that hands other test servers the engine the main server already loaded."""
-    engine = live.app.state.holder.engine
-    assert engine is not None, "the main test server has no engine"
-    return lambda _settings: engine
-
-
-@pytest.fixture
-def client(live: LiveServer) -> Iterator[httpx.Client]:
-    with live.client() as c:
-        yield c
 
 
 def copy_seeds(dest: Path) -> Path:

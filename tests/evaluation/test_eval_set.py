@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS_PATH = REPO_ROOT / "eval" / "questions.jsonl"
 SEEDS_DIR = REPO_ROOT / "seeds"
 
@@ -314,7 +314,7 @@ def test_leak_finder_ignores_short_shared_runs():
 
 def test_repo_scan_reads_code_tests_and_docs():
     docs = repo_documents()
-    for expected in ("README.md", "eval/README.md", "tests/test_eval_set.py", "qa/engine.py"):
+    for expected in ("README.md", "eval/README.md", "tests/evaluation/test_eval_set.py", "qa/engine.py"):
         assert expected in docs, f"leak scan does not read {expected}"
     assert "eval/questions.jsonl" not in docs and "eval/baseline.json" not in docs
 

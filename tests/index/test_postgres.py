@@ -29,7 +29,7 @@ import pytest
 from qa.config import Settings
 from qa.errors import IndexMismatchError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MAX_DIFFERENT_ANSWERS = 2
 
 # Made-up documents (no seed text): a small corpus that indexes in seconds.

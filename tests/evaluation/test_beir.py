@@ -14,7 +14,7 @@ from qa.commands.eval import eval_cmd
 from qa.evaluation.beir import load_beir, raw_documents
 from qa.evaluation.ir import ranx_scores
 
-SCIFACT = Path(os.environ.get("QA_SCIFACT_DIR", Path(__file__).resolve().parents[2] / "shared/benchmarks/beir/scifact"))
+SCIFACT = Path(os.environ.get("QA_SCIFACT_DIR", Path(__file__).resolve().parents[3] / "shared/benchmarks/beir/scifact"))
 
 DOCS = [
     {"_id": "d1", "title": "Aspirin and heart attacks",
@@ -93,7 +93,7 @@ def test_scifact_reference_scores(tmp_path_factory):
     10 min for the one-vector-per-document reference.  Warm (var/beir-scifact cached;
     QA_SCIFACT_INDEX moves it): about 40 s.
     """
-    index = Path(os.environ.get("QA_SCIFACT_INDEX", Path(__file__).resolve().parents[1] / "var/beir-scifact"))
+    index = Path(os.environ.get("QA_SCIFACT_INDEX", Path(__file__).resolve().parents[2] / "var/beir-scifact"))
     started = time.perf_counter()
     result = CliRunner().invoke(eval_cmd, ["--beir", str(SCIFACT), "--index", str(index), "--mode", "all",
                                            "--reference", "--out", str(tmp_path_factory.mktemp("beir")),

@@ -14,7 +14,7 @@ from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, 
 from qa.index.build import build_index
 from qa.index.store import IndexStore
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def test_duplicate_article_is_collapsed_and_recorded(seed_index, seed_settings):

@@ -20,7 +20,7 @@ from qa.evaluation.report import write_outputs
 from qa.evaluation.runner import run_eval
 from qa.retrieve.fusion import Candidate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 GATE = ROOT / "eval" / "gate.json"
 

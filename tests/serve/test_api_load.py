@@ -7,13 +7,7 @@ import subprocess
 import sys
 
 import pytest
-
-# The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
-# registering it as a plugin makes its session fixtures shared by every API test module.
-pytest_plugins = ["conftest_api"]
-pytest.register_assert_rewrite("conftest_api")  # before the import below, so asserts stay rewritten
-
-from conftest_api import ROOT, LiveServer  # noqa: E402
+from serve_helpers import ROOT, LiveServer  # noqa: E402
 
 
 def run_load(*args: str, timeout: float) -> dict:

@@ -14,7 +14,7 @@ from made_up import made_up_text
 
 from qa.index.store import IndexStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def qa_index(seeds: Path, index: Path, *extra: str) -> subprocess.CompletedProcess:

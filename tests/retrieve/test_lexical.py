@@ -1,4 +1,4 @@
-"""Retrieval changes made while tuning on the eval set and BEIR SciFact (see docs/eval.md)."""
+"""BM25 and its tokens (qa/retrieve/lexical.py, qa/words.py): question words, acronym plurals, save and load."""
 
 from __future__ import annotations
 
@@ -22,3 +22,19 @@ def test_question_words_no_longer_outrank_the_topic():
     scores = index.scores("How many STPs are there in England?")
     assert scores.argmax() == 1
     assert index.scores("how many?").max() == 0.0  # nothing topical left to match
+
+
+def test_acronym_plurals_meet_their_singular():
+    assert tokenize("Two ACOs and one ACO") == ["two", "aco", "one", "aco"]
+
+
+def test_index_saves_loads_and_finds_phrases(tmp_path):
+    index = LexicalIndex.build(["Kestrels hover over the dunes.", "Gulls nest on the cliffs.", ""])
+    index.save(tmp_path / "bm25")
+    again = LexicalIndex.load(tmp_path / "bm25")
+    assert again.size == 3
+    ids, scores = again.search("where do gulls nest", 2)
+    assert ids.tolist() == [1] and scores[0] > 0
+    assert again.passages_with(tokenize("gulls nest")).tolist() == [1]
+    assert again.passages_with(["unseenword"]).tolist() == []
+    assert again.idf(tokenize("kestrels")[0]) > 0 and again.idf("unseenword") == 0.0

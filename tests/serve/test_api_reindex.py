@@ -10,15 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from serve_helpers import API_KEY, LiveServer, api_settings, copy_seeds, start_server  # noqa: E402
 
 from qa.serve.app import create_app
-
-# The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
-# registering it as a plugin makes its session fixtures shared by every API test module.
-pytest_plugins = ["conftest_api"]
-pytest.register_assert_rewrite("conftest_api")  # before the import below, so asserts stay rewritten
-
-from conftest_api import API_KEY, LiveServer, api_settings, copy_seeds, start_server  # noqa: E402
 
 ASK = {"question": "What are accountable care systems?"}
 ADMIN = {"X-API-Key": API_KEY}

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from made_up import made_up_text, make_corpus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "process-test-key"
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads RSS from /proc")

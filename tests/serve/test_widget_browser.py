@@ -1,11 +1,11 @@
 """End-to-end tests of the embeddable chat widget in headless Chromium against the real API.
 
 A real index of ``seeds/`` is served by ``qa.serve.app.create_app`` under uvicorn on
-127.0.0.1; the host page (tests/widget_host/index.html) is served by a second,
+127.0.0.1; the host page (tests/serve/widget_host/index.html) is served by a second,
 plain HTTP server on ``localhost`` -- a different origin, as on a customer's site --
 and embeds the widget with one <script> tag.
 
-Run:  python -m pytest tests/test_widget_browser.py -q -m browser
+Run:  python -m pytest tests/serve/test_widget_browser.py -q -m browser
 Needs the `playwright` Python package and a Chromium binary (Debian: apt-get install
 chromium; or set QA_CHROMIUM).  `playwright install` is not needed.
 """
@@ -32,7 +32,7 @@ sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed"
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 HOST_PAGE = Path(__file__).parent / "widget_host" / "index.html"
 SCREENSHOTS = ROOT / "docs" / "screenshots"

@@ -7,15 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from qa.serve.app import create_app
-
-# The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
-# registering it as a plugin makes its session fixtures shared by every API test module.
-pytest_plugins = ["conftest_api"]
-pytest.register_assert_rewrite("conftest_api")  # before the import below, so asserts stay rewritten
-
-from conftest_api import (  # noqa: E402
+from serve_helpers import (  # noqa: E402
     ALLOWED_ORIGIN,
     API_KEY,
     REFUSED_ORIGIN,
@@ -23,6 +15,8 @@ from conftest_api import (  # noqa: E402
     api_settings,
     start_server,
 )
+
+from qa.serve.app import create_app
 
 ASK = {"question": "What are accountable care systems?"}
 FEEDBACK = {"question": "q", "answer": "a", "citations": [], "helpful": True, "bad_citation": None, "comment": None}

@@ -6,20 +6,13 @@ settings), so each operation is its own test; requests go to the real server.
 
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from serve_helpers import LiveServer  # noqa: E402
 
 from qa.config import Settings
 from qa.serve.app import create_app
-
-# The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
-# registering it as a plugin makes its session fixtures shared by every API test module.
-pytest_plugins = ["conftest_api"]
-pytest.register_assert_rewrite("conftest_api")  # before the import below, so asserts stay rewritten
-
-from conftest_api import LiveServer  # noqa: E402
 
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 

@@ -6,13 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from serve_helpers import LiveServer, api_settings, start_server
 
 from qa.serve.app import create_app
-
-pytest_plugins = ["conftest_api"]
-pytest.register_assert_rewrite("conftest_api")
-
-from conftest_api import LiveServer, api_settings, start_server  # noqa: E402
 
 DOCS = {
     "lighthouse.txt": "Lighthouse keepers <b>of Vell</b>\n\nThe Vell lighthouse was kept by three families "

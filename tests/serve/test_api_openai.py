@@ -6,15 +6,9 @@ import httpx
 import openai
 import pytest
 from openai import OpenAI
+from serve_helpers import LiveServer, sse_json  # noqa: E402
 
 from qa.models import Citation
-
-# The fixtures live in tests/conftest_api.py (tests/conftest.py belongs to the engine);
-# registering it as a plugin makes its session fixtures shared by every API test module.
-pytest_plugins = ["conftest_api"]
-pytest.register_assert_rewrite("conftest_api")  # before the import below, so asserts stay rewritten
-
-from conftest_api import LiveServer, sse_json  # noqa: E402
 
 QUESTION = "What are accountable care systems?"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from made_up import make_corpus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def qa_index(seeds: Path, index: Path) -> subprocess.Popen:

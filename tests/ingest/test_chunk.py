@@ -12,7 +12,7 @@ from qa.ingest.chunk import Chunker, embedding_text
 from qa.ingest.clean import clean_document
 from qa.ingest.readers import RawDocument, load_file
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 @pytest.fixture(scope="module")

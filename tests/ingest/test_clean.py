@@ -9,7 +9,7 @@ import pytest
 from qa.ingest.clean import clean_document
 from qa.ingest.readers import RawDocument, load_file
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def _clean(name: str):
