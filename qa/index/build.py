@@ -160,7 +160,7 @@ def build_index(
     with store.new_generation() as gen:
         manifest = _write_generation(gen, settings, plans, skip, dropped_docs, cleaned, with_sentences, say)
     store.prune_cache({p.key for p in plans})
-    # The torch-free query path (qa/index/query_encoder.py); a failed export only warns.
+    # The torch-free query path (qa/index/query_encoder/); a failed export only warns.
     ensure_query_encoder(settings.index_dir, settings.model, embedder, say)
     return IndexReport(
         index_dir=str(settings.index_dir), documents=len(cleaned), indexed_documents=len(kept),

@@ -6,7 +6,7 @@ Layout under the index folder::
     gen-<stamp>/       manifest.json, documents.jsonl, chunks.jsonl, sentences.jsonl,
                        vectors.npy, sentence_vectors.npy, dense.faiss, bm25/
     cache/             per-document vectors keyed by content hash (incremental builds)
-    models/            the query encoder exported for the index's model (qa/index/query_encoder.py)
+    models/            the query encoder exported for the index's model (qa/index/query_encoder/)
 
 A build writes a new generation in a temporary folder, renames it into place,
 then swaps CURRENT; readers never see a half-written index, and a reader that
