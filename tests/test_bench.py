@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from qa.bench import (
+from bench.perf import (
     _exact_top,
     growth_point,
     median_runs,
@@ -78,7 +78,7 @@ def test_growth_point_reports_recall_and_the_policy():
 
 
 def test_warm_section_on_the_seed_index(seed_settings, engine):
-    from qa.bench import bench_warm
+    from bench.perf import bench_warm
 
     out = bench_warm(seed_settings.index_dir, ["How many STPs are there in England?", "Who is Simon Stevens?"], 2, lambda _m: None)
     assert out["query_encoder"] == "onnx"
@@ -122,7 +122,7 @@ def test_bench_command_is_registered():
 @pytest.mark.slow
 def test_quick_run_end_to_end(seed_settings, seed_index, tmp_path):
     """The whole command on the seed index: every section runs and is written out."""
-    from qa.bench import run_bench
+    from bench.perf import run_bench
 
     result = run_bench(
         out_dir=tmp_path, seeds_dir=seed_settings.seeds_dir, index_dir=seed_settings.index_dir, quick=True,

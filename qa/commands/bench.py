@@ -1,4 +1,4 @@
-"""`qa bench`: the performance benchmark (logic in qa/bench.py, method in bench/README.md)."""
+"""`qa bench`: the performance benchmark (the benchmark: bench/perf.py and bench/postgres.py, method in bench/README.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,17 @@ import sys
 from pathlib import Path
 
 import click
+
+
+def _checkout_bench() -> None:
+    """Make ``import bench`` work: the benchmark lives in the checkout's bench/, not in the package."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "bench" / "perf.py").is_file():
+        click.echo(f"error: qa bench runs from a checkout of the repository (no bench/perf.py in {root}); "
+                   "clone it and run `qa bench` there.", err=True)
+        sys.exit(2)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
 
 
 def _sizes(_ctx, _param, value: str | None) -> list[int] | None:
@@ -27,11 +38,12 @@ def _bench_postgres(n: int, queries: int, out_dir: Path, as_json: bool) -> None:
 
     import numpy as np
 
+    _checkout_bench()
     with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
         warnings.simplefilter("ignore")
-        from qa.bench import _current_generation
+        from bench.perf import _current_generation
+        from bench.postgres import bench_postgres, to_markdown
         from qa.config import Settings
-        from qa.postgres.bench import bench_postgres, to_markdown
 
         # Cluster centres from the real seed embeddings when an index is there (as the growth curve).
         gen = _current_generation(Settings().index_dir)
@@ -77,7 +89,8 @@ def bench_cmd(quick, growth, sizes, compare, http, cold, repeats, seeds_dir, ind
     if pg_size is not None:
         _bench_postgres(pg_size, 100 if quick else 200, out_dir, as_json)
         return
-    from qa.bench import run_bench, to_markdown
+    _checkout_bench()
+    from bench.perf import run_bench, to_markdown
 
     if index_dir is not None and not (Path(index_dir) / "CURRENT").is_file():
         raise click.UsageError(f"--index {index_dir} holds no index; build it with `qa index --index {index_dir}`")

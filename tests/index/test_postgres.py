@@ -421,7 +421,7 @@ def test_qa_db_start_status_stop(tmp_path, pg):  # pg: skips when the wheel cann
 
 def test_bench_postgres_small(pg):
     """The benchmark's figures at a size that runs in seconds (100k is `qa bench --postgres 100000`)."""
-    from qa.postgres.bench import bench_postgres, to_markdown
+    from bench.postgres import bench_postgres, to_markdown
 
     result = bench_postgres(2000, queries=20)
     assert result["load_s"] > 0 and result["hnsw_build_s"] > 0 and result["gin_build_s"] > 0

@@ -85,7 +85,7 @@ def test_progress_lines_count_documents_and_passages_with_rate_and_eta():
 
 
 def test_bench_counts_progress_lines_as_embedding_time():
-    from qa.bench import _stage_times
+    from bench.perf import _stage_times
 
     stamps = [(1.0, "cleaning 3 documents"), (2.0, "embedding 10 passages and 40 sentences from 2 documents"),
               (5.0, "embedded 1/2 documents, ..."), (9.0, "embedded 2/2 documents, ..."), (10.0, "writing index")]

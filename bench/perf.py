@@ -16,7 +16,7 @@ Sections (see bench/README.md for what each one measures and why):
 * ``growth``    10k / 100k / 1M synthetic passages: build time, memory, dense and
                 BM25 latency, recall@10 of the approximate index against exact.
 
-Growth points run one per subprocess (``python -m qa.bench growth-point``) so
+Growth points run one per subprocess (``python -m bench.perf growth-point``) so
 each one's memory is its own.
 """
 
@@ -315,14 +315,6 @@ def bench_warm(index_dir: Path, questions: list[str], repeats: int, say: Say) ->
 
 # --- over HTTP ---------------------------------------------------------------------------
 
-_SERVER = """
-import sys
-import uvicorn
-from qa.serve.app import create_app
-from qa.config import Settings
-settings = Settings(index_dir=sys.argv[1], rate_limit_per_minute=0)
-uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
 
 
 def _free_port() -> int:
@@ -353,7 +345,7 @@ def bench_http(index_dir: Path, questions: list[str], repeats: int, say: Say) ->
     port = _free_port()
     env = {**os.environ, "QA_RATE_LIMIT_PER_MINUTE": "0"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVER, str(index_dir), str(port)],
+        [sys.executable, "-m", "bench.programs.server", str(index_dir), str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     conn = None
@@ -428,16 +420,6 @@ def bench_http(index_dir: Path, questions: list[str], repeats: int, say: Say) ->
 
 # --- cold start ----------------------------------------------------------------------------
 
-_PROBE = """
-import sys
-from qa.cli import main
-try:
-    main(sys.argv[1:])
-except SystemExit as exc:
-    if exc.code:
-        raise
-print("MODULES=" + ",".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
-"""
 
 
 def bench_cold(index_dir: Path, question: str, runs: int, say: Say, compare_fallback: bool = False) -> dict[str, Any]:
@@ -458,7 +440,7 @@ def bench_cold(index_dir: Path, question: str, runs: int, say: Say, compare_fall
     timed()  # page cache, bytecode
     samples = [timed() for _ in range(runs)]
     probe = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(heavy=HEAVY_MODULES), *cmd[-4:]],
+        [sys.executable, "-m", "bench.programs.probe", ",".join(HEAVY_MODULES), *cmd[-4:]],
         capture_output=True, text=True, cwd=ROOT, env=env,
     )
     modules = next((ln.split("=", 1)[1] for ln in probe.stderr.splitlines() if ln.startswith("MODULES=")), "")
@@ -484,32 +466,13 @@ def bench_cold(index_dir: Path, question: str, runs: int, say: Say, compare_fall
     return out
 
 
-_PHASES = """
-import sys, time, json
-t = [time.perf_counter()]
-import qa.cli
-t.append(time.perf_counter())
-from qa.config import Settings
-from qa.engine import Engine
-t.append(time.perf_counter())
-engine = Engine.load(Settings(index_dir=sys.argv[1]))
-t.append(time.perf_counter())
-engine.encode_query(sys.argv[2])
-t.append(time.perf_counter())
-engine.ask(sys.argv[2])
-t.append(time.perf_counter())
-names = ["import qa.cli", "import qa.engine (numpy, bm25s, models)", "Engine.load (index files)",
-         "first query embedding (encoder start)", "ask"]
-print(json.dumps({"encoder": engine.query_encoder.kind,
-                  **{n: b - a for n, a, b in zip(names, t, t[1:])}}))
-"""
 
 
 def cold_phases(index_dir: Path, question: str, runs: int = 5) -> dict[str, Any]:
     """Median seconds per step of a cold `qa ask`, measured inside fresh processes."""
     samples: list[dict[str, Any]] = []
     for _ in range(runs):
-        res = subprocess.run([sys.executable, "-c", _PHASES, str(index_dir), question],
+        res = subprocess.run([sys.executable, "-m", "bench.programs.phases", str(index_dir), question],
                              capture_output=True, text=True, cwd=ROOT)
         if res.returncode == 0 and res.stdout.strip():
             samples.append(json.loads(res.stdout.strip().splitlines()[-1]))
@@ -801,7 +764,7 @@ def bench_growth(sizes: list[int], anchors_path: Path | None, queries: int, comp
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "point.json"
-            cmd = [sys.executable, "-m", "qa.bench", "growth-point", "--n", str(n), "--queries", str(queries),
+            cmd = [sys.executable, "-m", "bench.perf", "growth-point", "--n", str(n), "--queries", str(queries),
                    "--out", str(out)]
             if anchors_path is not None:
                 cmd += ["--anchors", str(anchors_path)]
@@ -999,7 +962,7 @@ def write_results(result: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
 def _growth_point_main(argv: list[str]) -> None:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m qa.bench growth-point")
+    ap = argparse.ArgumentParser(prog="python -m bench.perf growth-point")
     ap.add_argument("--n", type=int, required=True)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--anchors", type=Path)
@@ -1019,4 +982,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "growth-point":
         _growth_point_main(sys.argv[2:])
     else:
-        sys.exit("usage: python -m qa.bench growth-point --n N --out FILE (or use `qa bench`)")
+        sys.exit("usage: python -m bench.perf growth-point --n N --out FILE (or use `qa bench`)")

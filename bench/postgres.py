@@ -1,6 +1,6 @@
 """`qa bench --postgres N`: the PostgreSQL backend at N synthetic passages.
 
-The data are the growth benchmark's (``qa.bench.synthetic_vectors`` and
+The data are the growth benchmark's (``bench.perf.synthetic_vectors`` and
 ``synthetic_passages``: clustered unit vectors around the seed index's embeddings,
 pseudo-word passages).  A fresh embedded server in a temporary folder gets the
 backend's own tables; the passages are loaded with binary COPY before any index
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.bench import (
+from bench.perf import (
     _exact_top,
     _recall,
     machine_info,

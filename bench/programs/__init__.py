@@ -1,0 +1,1 @@
+"""Programs the benchmark starts in fresh processes (`python -m bench.programs.NAME ...`)."""
