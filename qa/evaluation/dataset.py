@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -54,19 +54,28 @@ def same_source(a: str, b: str) -> bool:
     return n > 0 and pa[-n:] == pb[-n:]
 
 
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
 def load_items(path: Path) -> list[EvalItem]:
     path = Path(path)
     if not path.is_file():
         raise QAError(f"evaluation set {path} not found; pass --questions PATH")
+    items = read_items(path, EvalItem)
+    if not items:
+        raise QAError(f"evaluation set {path} is empty")
+    return items
+
+
+def read_items(path: Path, model: type[ItemT]) -> list[ItemT]:
+    """Every non-blank line of a JSONL file as a ``model``; a bad line is a one-line QAError."""
     items = []
-    with path.open(encoding="utf-8") as fh:
+    with Path(path).open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                items.append(EvalItem.model_validate(json.loads(line)))
+                items.append(model.model_validate(json.loads(line)))
             except (json.JSONDecodeError, ValidationError) as exc:
                 raise QAError(f"{path} line {lineno} is not a valid item: {exc}") from exc
-    if not items:
-        raise QAError(f"evaluation set {path} is empty")
     return items

@@ -18,7 +18,6 @@ answers that are wrong at each coverage).
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -26,9 +25,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from qa.errors import QAError
+from qa.evaluation.dataset import read_items
 from qa.evaluation.metrics import answer_words, normalise
 
 
@@ -99,15 +99,7 @@ def load_squad(folder: Path) -> SquadSet:
             f"{folder} is not a SQuAD-style benchmark folder: it needs docs/ and questions.jsonl "
             "(see ../shared/benchmarks/squad2/README.md)"
         )
-    items = []
-    with questions.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                items.append(SquadItem.model_validate(json.loads(line)))
-            except (json.JSONDecodeError, ValidationError) as exc:
-                raise QAError(f"{questions} line {lineno} is not a valid item: {exc}") from exc
+    items = read_items(questions, SquadItem)
     if not items:
         raise QAError(f"{questions} has no questions")
     return SquadSet(folder.resolve().name, docs, items)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qa.errors import IndexMismatchError
 from qa.models import Segment, SourceDocument
 
 if TYPE_CHECKING:
@@ -171,3 +172,24 @@ class Manifest:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def check_compatible(self, model: str, encoding: str, place: str) -> None:
+        """Raise IndexMismatchError unless this index can serve ``model`` and ``encoding``.
+
+        ``place`` names the index in the message ("the index in index/").
+        """
+        if self.format_version != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"{place} has format version {self.format_version}, this version of qa reads "
+                f"{FORMAT_VERSION}. Rebuild it with `qa index --rebuild`."
+            )
+        if self.model != model:
+            raise IndexMismatchError(
+                f"{place} was built with model {self.model!r} but the settings ask for {model!r}. "
+                f"Rebuild it with `qa index --rebuild`, or set QA_MODEL={self.model}."
+            )
+        if self.encoding != encoding:
+            raise IndexMismatchError(
+                f"{place} was built with encoding {self.encoding!r} but the settings ask for "
+                f"{encoding!r}. Rebuild it with `qa index --rebuild`, or set QA_ENCODING={self.encoding}."
+            )

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from qa.index.schema import FORMAT_VERSION, Manifest
+from qa.errors import IndexCorruptError, IndexMissingError
+from qa.index.schema import Manifest
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -92,22 +92,7 @@ class IndexStore:
         return manifest
 
     def check_compatible(self, manifest: Manifest, model: str, encoding: str) -> None:
-        if manifest.format_version != FORMAT_VERSION:
-            raise IndexMismatchError(
-                f"the index in {self.root}/ has format version {manifest.format_version}, this "
-                f"version of qa reads {FORMAT_VERSION}. Rebuild it with `qa index --rebuild`."
-            )
-        if manifest.model != model:
-            raise IndexMismatchError(
-                f"the index in {self.root}/ was built with model {manifest.model!r} but the settings "
-                f"ask for {model!r}. Rebuild it with `qa index --rebuild`, or set QA_MODEL={manifest.model}."
-            )
-        if manifest.encoding != encoding:
-            raise IndexMismatchError(
-                f"the index in {self.root}/ was built with encoding {manifest.encoding!r} but the "
-                f"settings ask for {encoding!r}. Rebuild it with `qa index --rebuild`, or set "
-                f"QA_ENCODING={manifest.encoding}."
-            )
+        manifest.check_compatible(model, encoding, f"the index in {self.root}/")
 
     @contextmanager
     def new_generation(self) -> Iterator[Path]:

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 
 from qa.postgres.connection import DatabaseError, connect
-from qa.retrieve.fusion import Candidate, Mode, SentenceVectors, _minmax
+from qa.retrieve.fusion import Candidate, Mode, SentenceVectors, fuse
 from qa.retrieve.lexical import LexicalIndex
 from qa.words import query_tokens
 
@@ -152,15 +152,5 @@ class PgRetriever:
             lexical = np.fromiter((r[2] for r in known), dtype=np.float32)
         else:
             lexical = np.zeros(len(pids), np.float32)
-        if mode == "dense":
-            fused = dense
-        elif mode == "lexical":
-            fused = lexical
-        else:
-            w, s = self.dense_weight, self.sentence_weight
-            dense_side = _minmax(dense)
-            if s > 0.0:
-                dense_side = (1 - s) * dense_side + s * _minmax(self.sentences.best(pids, query_vector))
-            fused = w * dense_side + (1 - w) * _minmax(lexical)
-        order = np.argsort(-fused, kind="stable")[:k]
-        return [Candidate(int(pids[i]), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
+        return fuse(pids, dense, lexical, k, mode, self.dense_weight, self.sentences, self.sentence_weight,
+                    query_vector)

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 
 from qa.errors import IndexMismatchError, IndexMissingError
-from qa.index.schema import FORMAT_VERSION, Manifest
+from qa.index.schema import Manifest
 
 # HNSW graph parameters: pgvector's defaults (m=16, ef_construction=64); see bench/RESULTS.md.
 HNSW_M = 16
@@ -172,20 +172,5 @@ def require_meta(conn, where: str) -> Meta:
 
 
 def check_compatible(manifest: Manifest, model: str, encoding: str, where: str) -> None:
-    """The local index's checks (qa.index.store.IndexStore.check_compatible), worded for a database."""
-    place = f"the index in the database at {where}"
-    if manifest.format_version != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"{place} has format version {manifest.format_version}, this version of qa reads "
-            f"{FORMAT_VERSION}. Rebuild it with `qa index --rebuild`."
-        )
-    if manifest.model != model:
-        raise IndexMismatchError(
-            f"{place} was built with model {manifest.model!r} but the settings ask for {model!r}. "
-            f"Rebuild it with `qa index --rebuild`, or set QA_MODEL={manifest.model}."
-        )
-    if manifest.encoding != encoding:
-        raise IndexMismatchError(
-            f"{place} was built with encoding {manifest.encoding!r} but the settings ask for "
-            f"{encoding!r}. Rebuild it with `qa index --rebuild`, or set QA_ENCODING={manifest.encoding}."
-        )
+    """The local index's checks (Manifest.check_compatible), worded for a database."""
+    manifest.check_compatible(model, encoding, f"the index in the database at {where}")

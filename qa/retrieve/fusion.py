@@ -100,20 +100,31 @@ class HybridRetriever:
         pids = np.fromiter(pool, dtype=np.int64)
         dense = np.asarray(self.vectors[pids], dtype=np.float32) @ query_vector.astype(np.float32)
         lexical = lex_scores[pids] if lex_scores is not None else np.zeros(len(pids), np.float32)
-        if mode == "dense":
-            fused = dense
-        elif mode == "lexical":
-            fused = lexical
-        else:
-            w, s = self.dense_weight, self.sentence_weight
-            dense_side = _minmax(dense)
-            if s > 0.0:
-                dense_side = (1 - s) * dense_side + s * _minmax(self.sentences.best(pids, query_vector))
-            fused = w * dense_side + (1 - w) * _minmax(lexical)
-        order = np.argsort(-fused, kind="stable")[:k]
-        return [
-            Candidate(int(pids[i]), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order
-        ]
+        return fuse(pids, dense, lexical, k, mode, self.dense_weight, self.sentences, self.sentence_weight,
+                    query_vector)
+
+
+def fuse(
+    pids: np.ndarray, dense: np.ndarray, lexical: np.ndarray, k: int, mode: Mode, dense_weight: float,
+    sentences: SentenceVectors | None, sentence_weight: float, query_vector: np.ndarray,
+) -> list[Candidate]:
+    """The ``k`` best of a pool of passages (``pids``, with their cosine and BM25 scores).
+
+    Hybrid: min-max normalised scores, ``dense_weight`` on the dense side, of which
+    ``sentence_weight`` goes to each passage's best sentence.  Every backend fuses here.
+    """
+    if mode == "dense":
+        fused = dense
+    elif mode == "lexical":
+        fused = lexical
+    else:
+        w, s = dense_weight, sentence_weight
+        dense_side = _minmax(dense)
+        if s > 0.0:
+            dense_side = (1 - s) * dense_side + s * _minmax(sentences.best(pids, query_vector))
+        fused = w * dense_side + (1 - w) * _minmax(lexical)
+    order = np.argsort(-fused, kind="stable")[:k]
+    return [Candidate(int(pids[i]), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
