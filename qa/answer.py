@@ -157,7 +157,7 @@ class ExtractiveAnswerer:
                 near = all_cos[max(0, i - 1) : i + 2]
                 rows.append(sentence_features(
                     q, rec.text, rec.section, terms[i], window, passage_terms, tokenize(rec.text), c, p.dense,
-                    p.score, p.rank, i == 0, unseen_idf, sum(near) / len(near),
+                    p.rank, i == 0, unseen_idf, sum(near) / len(near),
                 ))
                 records.append(rec)
                 refs.append(p)

@@ -64,7 +64,7 @@ def bench_postgres(
             with conn.transaction():
                 schema.create_tables(conn, x.shape[1])
                 conn.execute("DROP INDEX qa_passages_hnsw, qa_passages_tsv")  # built after the load
-                schema.write_meta(conn, 1, _bench_manifest(n, x.shape[1]), [])
+                schema.write_meta(conn, 1, _bench_manifest(n, x.shape[1]))
             say(f"postgres: loading {n:,} passages (COPY binary)")
             t = time.perf_counter()
             with conn.cursor() as cur, cur.copy(
