@@ -171,6 +171,11 @@ class ExtractiveAnswerer:
         unknown = scored.question.unseen_terms
         if not len(scored.probability):
             return Extraction([], 0.0, True, unknown)
+        if scored.question.terms and scored.question.unseen >= 1.0 - 1e-9:
+            # Not one of the question's content words occurs anywhere in the documents: they
+            # cannot answer it, whatever sentence scores best (on a small corpus the learned
+            # evidence has little to go on).  No squad2 or seeds dev question is like this.
+            return Extraction([], 0.0, True, unknown)
         order = np.argsort(-scored.probability, kind="stable")
         evidence = scored.evidence
         if scored.question.spell_out:
