@@ -20,7 +20,10 @@ from qa.answer.question import CAPITALISED, NEGATION, SURFACE, QuestionInfo
 from qa.words import tokenize
 
 FEATURES = (
-    "cos", "cos_rel", "cos_rank", "cos_passage", "retrieval", "rank_inv",
+    # No fused retrieval score: it is min-max scaled over the candidate pool, so it moves with
+    # the retrieval depth and the backend's pool (pgvector's HNSW pool is not FAISS's); the
+    # passage's rank carries the same signal without that.
+    "cos", "cos_rel", "cos_rank", "cos_passage", "rank_inv",
     "lex", "lex_rel", "lex_rank", "cos_x_lex", "matched_idf", "lex_window", "lex_passage", "rarest_missing", "unseen",
     "bigram", "exact", "compact", "cos_window", "novelty", "log_words", "first_in_passage", "finished",
     "typed", "type_ok", "defines", "negation_mismatch", "comment",
@@ -75,7 +78,6 @@ def sentence_features(
     tokens: list[str],
     cos: float,
     cos_passage: float,
-    retrieval: float,
     rank: int,
     first_in_passage: bool,
     max_idf: float,
@@ -97,7 +99,7 @@ def sentence_features(
     lex = coverage(q, terms)
     matched = sum(q.weight[t] for t in q.terms & terms) / max(max_idf, 1e-9)
     return [
-        cos, 0.0, 0.0, cos_passage, retrieval, 1.0 / (1.0 + rank),
+        cos, 0.0, 0.0, cos_passage, 1.0 / (1.0 + rank),
         lex, 0.0, 0.0, cos * lex, matched, coverage(q, window_terms), coverage(q, passage_terms), rarest, q.unseen,
         bigram, _exact(q, text), _compact(q, tokens), cos_window, len(terms - q.terms) / len(terms) if terms else 0.0, float(np.log1p(words)),
         1.0 if first_in_passage else 0.0, 1.0 if _FINISHED.search(text) else 0.0,

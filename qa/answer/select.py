@@ -135,7 +135,7 @@ class ExtractiveAnswerer:
                 near = all_cos[max(0, i - 1) : i + 2]
                 rows.append(sentence_features(
                     q, rec.text, rec.section, terms[i], window, passage_terms, tokenize(rec.text), c, p.dense,
-                    p.score, p.rank, i == 0, unseen_idf, sum(near) / len(near),
+                    p.rank, i == 0, unseen_idf, sum(near) / len(near),
                 ))
                 records.append(rec)
                 refs.append(p)
@@ -152,6 +152,11 @@ class ExtractiveAnswerer:
         scored = self.score(question, query_vector, passages, **tables)
         unknown = scored.question.unseen_terms
         if not len(scored.probability):
+            return Extraction([], 0.0, True, unknown)
+        if scored.question.terms and scored.question.unseen >= 1.0 - 1e-9:
+            # Not one of the question's content words occurs anywhere in the documents: they
+            # cannot answer it, whatever sentence scores best (on a small corpus the learned
+            # evidence has little to go on).  No squad2 or seeds dev question is like this.
             return Extraction([], 0.0, True, unknown)
         order = np.argsort(-scored.probability, kind="stable")
         evidence = scored.evidence

@@ -18,10 +18,11 @@ _ABBREVIATIONS = {
 }
 
 # A candidate end: terminal punctuation, optional closing quotes/brackets, then space.
-# A footnote number glued after a word's full stop ("needs most improvement.5 There")
+# A footnote number glued after a word's full stop ("needs most improvement.5 There",
+# "an ACO.22 In addition")
 # belongs to neither sentence: each span stops short of it, so no sentence's text ever
 # differs from the source it cites.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?:(?<=[a-z%)”’\"'][.!?])\d{1,2}|(?<=[a-z%][.!?][\"'”’)])\d{1,2})?(?=\s+)")
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?:(?<=[A-Za-z%)”’\"'][.!?])\d{1,2}|(?<=[A-Za-z%][.!?][\"'”’)])\d{1,2})?(?=\s+)")
 _FOOTNOTE_TAIL = re.compile(r"\d{1,2}$")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9£$€•]")
 # A "sentence" this long is a list run together (a scraped CV, "these include: a; b; c"):

@@ -26,3 +26,9 @@ def test_a_run_on_list_is_cut_at_its_semicolons():
 def test_an_ordinary_sentence_keeps_its_semicolon():
     text = "Some areas are ready; others need more time."
     assert _split(text) == [text]
+
+
+def test_a_footnote_number_after_an_acronyms_full_stop_ends_the_sentence():
+    text = "The council may form an ABC.22 In addition, it sets a budget."
+    spans = [text[s.start : s.end] for s in split_sentences(text)]
+    assert spans == ["The council may form an ABC.", "In addition, it sets a budget."]
