@@ -82,7 +82,7 @@ def _load_engine(index_dir):
 def ask(question, as_json, top_k, index_dir) -> None:
     """Answer QUESTION in a few sentences, each citing its source."""
     if question is None and not as_json:
-        raise click.UsageError('give a question, e.g. qa ask "What is an ACO?", or use --json to read stdin')
+        raise click.UsageError('give a question, e.g. qa ask "What does the report recommend?", or use --json to read stdin')
     try:
         engine = _load_engine(index_dir)
         if question is not None:

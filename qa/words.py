@@ -1,7 +1,7 @@
 """The one tokenizer and its word lists, shared by indexing, retrieval and answering.
 
-"STPs" and "STP" must meet, and so must "ACOs"/"ACO": all-caps plurals are
-singularised before stemming (Snowball would leave "stps" alone).
+"APIs" and "API" must meet, and so must "CPUs"/"CPU": all-caps plurals are
+singularised before stemming (Snowball would leave "apis" alone).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _stemmer():
 
 # Words that shape a question but say nothing about its topic, dropped from queries
 # only (passages keep them).  In a small corpus "how" and "many" have a high IDF, so
-# "How many STPs are there?" ranked passages that merely say "how" and "many" above
+# "How many APIs are there?" ranked passages that merely say "how" and "many" above
 # the one with the number (eval dev split: hit@5 0.906 -> 0.938, MRR 0.809 -> 0.838;
 # BEIR SciFact claims are statements and do not change).
 QUESTION_WORDS = frozenset({

@@ -19,7 +19,7 @@ _ABBREVIATIONS = {
 
 # A candidate end: terminal punctuation, optional closing quotes/brackets, then space.
 # A footnote number glued after a word's full stop ("needs most improvement.5 There",
-# "an ACO.22 In addition")
+# "run by the WHO.22 In addition")
 # belongs to neither sentence: each span stops short of it, so no sentence's text ever
 # differs from the source it cites.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?:(?<=[A-Za-z%)”’\"'][.!?])\d{1,2}|(?<=[A-Za-z%][.!?][\"'”’)])\d{1,2})?(?=\s+)")

@@ -1,7 +1,7 @@
 """Make a follow-up question self-contained, using the earlier user turns.
 
 The engine answers one question at a time, so "and when does it start?" after
-"What are accountable care systems?" must carry the earlier topic itself.  A
+"What is a heat pump?" must carry the earlier topic itself.  A
 small rule set is enough here: retrieval is lexical + dense, so appending the
 content words of the previous question restores the topic without a model.
 """

@@ -46,11 +46,11 @@ MIN_AGREEMENT = 0.999  # cosine against sentence-transformers, checked at export
 SUPPORTED_POOLING = ("cls", "max", "mean", "mean_sqrt_len_tokens")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PROBES = (
-    "What is an accountable care system?",
-    "How many STPs are there in England?",
+    "What is a heat pump?",
+    "How many CPUs does the server have?",
     "hello",
     "Ünïcödé, punctuation — and “quotes” (mixed) 12.5% of 2017/18 budgets!",
-    " ".join(["sustainability and transformation plans across the NHS"] * 60),  # > max length
+    " ".join(["maintenance schedules for the regional water network"] * 60),  # > max length
 )
 
 
