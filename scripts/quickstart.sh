@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/qa index
-.venv/bin/qa ask "${1:-What is an accountable care system?}"
+.venv/bin/qa ask "${1:-How many STPs are there in England?}"
