@@ -19,7 +19,7 @@ from qa.serve.security import SettingsDep
 if TYPE_CHECKING:
     from qa.engine import Engine
 
-DEMO_PAGE = Path(__file__).parent / "static" / "demo.html"
+DEMO_PAGE = Path(__file__).parent.parent / "static" / "demo.html"
 DEFAULT_TITLE = "Ask a question"
 _TITLES_SHOWN = 8
 
