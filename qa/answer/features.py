@@ -10,6 +10,7 @@ them are fitted on public data by ``scripts/train_answerer.py``.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -65,7 +66,7 @@ class Candidate:
 
 
 def coverage(q: QuestionInfo, terms: frozenset[str] | set[str]) -> float:
-    return sum(q.weight[t] for t in q.terms & terms) / q.total
+    return math.fsum(q.weight[t] for t in q.terms & terms) / q.total
 
 
 def sentence_features(
@@ -97,7 +98,7 @@ def sentence_features(
     else:
         defines = 0.0
     lex = coverage(q, terms)
-    matched = sum(q.weight[t] for t in q.terms & terms) / max(max_idf, 1e-9)
+    matched = math.fsum(q.weight[t] for t in q.terms & terms) / max(max_idf, 1e-9)
     return [
         cos, 0.0, 0.0, cos_passage, 1.0 / (1.0 + rank),
         lex, 0.0, 0.0, cos * lex, matched, coverage(q, window_terms), coverage(q, passage_terms), rarest, q.unseen,
@@ -112,7 +113,7 @@ def sentence_features(
 def _exact(q: QuestionInfo, text: str) -> float:
     """IDF-weighted share of the question's words found as written (not only by stem)."""
     words = set(SURFACE.findall(text.lower()))
-    return sum(w for word, w in q.surface.items() if word in words) / q.total
+    return math.fsum(w for word, w in q.surface.items() if word in words) / q.total
 
 
 def _compact(q: QuestionInfo, tokens: list[str]) -> float:

@@ -8,6 +8,7 @@ its features and the engine's definition lookup all read that value.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,7 +83,8 @@ def read_question(
     tokens = tokenize(question)
     terms = canonical(tokens, acronyms) - question_words()
     weight = {t: (idf(t) or unseen_idf) for t in terms}
-    total = sum(weight.values()) or 1.0
+    # fsum: exactly rounded, so the result does not depend on the set's (hash-seeded) order
+    total = math.fsum(weight.values()) or 1.0
     unseen_terms = tuple(sorted(t for t in terms if idf(t) == 0.0))
     # BM25's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), is below 0.3 for a term in about three
     # quarters of the passages or more: such a term barely tells passages apart.
@@ -92,7 +94,7 @@ def read_question(
     defined = frozenset(canonical(tokenize(m.group(1)), acronyms) - question_words()) if m else frozenset()
     return QuestionInfo(
         terms=frozenset(terms), weight=weight, total=total,
-        unseen=sum(weight[t] for t in unseen_terms) / total, unseen_terms=unseen_terms, common_terms=common,
+        unseen=math.fsum(weight[t] for t in unseen_terms) / total, unseen_terms=unseen_terms, common_terms=common,
         bigrams=frozenset(zip(content, content[1:], strict=False)), kind=question_kind(question),
         words=frozenset(tokens), negated=bool(NEGATION.search(question)), defined=defined,
         spell_out=tuple(spelled_out_asked(question)),

@@ -1,0 +1,35 @@
+"""Reading a question: figures that do not depend on the order of a set.
+
+Python seeds string hashing per process, so iterating a set of terms visits them in a
+different order from one run to the next; a plain float sum over them then differs in
+its last bits, and an answer on a threshold could flip between runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from qa.answer.features import coverage
+from qa.answer.question import read_question
+
+# Weights whose plain float sum depends on the order they are added in.
+IDF = {"alpha": 1e16, "beta": 1.0, "gamma": -9999999999999996.0, "delta": 0.1}
+
+
+def _question():
+    return read_question("alpha beta gamma delta", lambda t: IDF.get(t, 0.0), 5.0, {})
+
+
+def test_the_total_weight_is_the_exact_sum_whatever_the_order():
+    q = _question()
+    assert set(q.weight) == set(IDF)
+    # Correctly rounded; added left to right, the same four give 4.0 or 6.0 by their order.
+    assert q.total == 5.1
+
+
+def test_coverage_does_not_depend_on_the_order_of_the_weights():
+    q = _question()
+    forward = replace(q, weight=dict(sorted(q.weight.items())))
+    backward = replace(q, weight=dict(sorted(q.weight.items(), reverse=True)))
+    terms = frozenset(IDF)
+    assert coverage(forward, terms) == coverage(backward, terms) == 1.0
