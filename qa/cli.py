@@ -9,21 +9,8 @@ from pathlib import Path
 
 import click
 
-from qa.config import Settings
+from qa.commands.common import fail, settings_from_options
 from qa.errors import QAError
-
-
-def _settings(**overrides) -> Settings:
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        return Settings(**clean)
-    except ValueError as exc:  # pydantic ValidationError
-        raise click.UsageError(str(exc)) from exc
-
-
-def _fail(exc: Exception) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(2)
 
 
 def _emit_json(obj) -> None:
@@ -47,11 +34,11 @@ def index(seeds_dir, index_dir, rebuild, as_json, quiet, strict) -> None:
     """Build or update the index (only new or changed files are embedded)."""
     from qa.index.build import build_index
 
-    settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir)
+    settings = settings_from_options(seeds_dir=seeds_dir, index_dir=index_dir)
     try:
         report = build_index(settings, progress=not quiet, rebuild=rebuild, strict=strict)
     except QAError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         _emit_json(report.to_dict())
         return
@@ -71,7 +58,7 @@ def index(seeds_dir, index_dir, rebuild, as_json, quiet, strict) -> None:
 def _load_engine(index_dir):
     from qa.engine import Engine
 
-    return Engine.load(_settings(index_dir=index_dir))
+    return Engine.load(settings_from_options(index_dir=index_dir))
 
 
 @main.command()
@@ -93,7 +80,7 @@ def ask(question, as_json, top_k, index_dir) -> None:
                 _print_answer(answer)
             return
     except QAError as exc:
-        _fail(exc)
+        fail(exc)
     failures = 0
     # A line that is not UTF-8 becomes that line's JSON error, not a traceback for the batch.
     if hasattr(sys.stdin, "reconfigure"):
@@ -122,7 +109,7 @@ def explain(question, as_json, top_k, index_dir) -> None:
     try:
         answer = _load_engine(index_dir).ask(question, top_k, explain=True)
     except QAError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         _emit_json(answer.model_dump())
         return
@@ -160,7 +147,7 @@ def calibrate(questions_path, index_dir, max_false_refusal, write_path, as_json)
         items = load_user_questions(questions_path)
         result = calibrate_user(_load_engine(index_dir), items, max_false_refusal)
     except QAError as exc:
-        _fail(exc)
+        fail(exc)
     if write_path is not None and result.suggested is not None:
         with write_path.open("a", encoding="utf-8") as fh:
             fh.write(f"QA_ABSTAIN_THRESHOLD={result.suggested}\n")
@@ -205,7 +192,7 @@ def search(query, as_json, k, index_dir) -> None:
     try:
         result = _load_engine(index_dir).search(query, k)
     except QAError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         _emit_json(result.model_dump())
         return
@@ -224,7 +211,7 @@ def serve(host, port, index_dir) -> None:
     """Run the HTTP API and chat widget (uvicorn)."""
     from qa.serve.app import serve as run_server
 
-    run_server(_settings(host=host, port=port, index_dir=index_dir))
+    run_server(settings_from_options(host=host, port=port, index_dir=index_dir))
 
 
 @main.group()
@@ -239,9 +226,9 @@ def feedback_export(db_path, output) -> None:
     """Write feedback as evaluation items (eval/questions.jsonl format), one JSON per line."""
     from qa.serve.feedback import export_feedback_jsonl
 
-    settings = _settings(feedback_db=db_path)
+    settings = settings_from_options(feedback_db=db_path)
     if not settings.feedback_db.is_file():
-        _fail(QAError(f"no feedback database at {settings.feedback_db}; it is created by `qa serve`"))
+        fail(QAError(f"no feedback database at {settings.feedback_db}; it is created by `qa serve`"))
     count = export_feedback_jsonl(settings.feedback_db, output)
     click.echo(f"exported {count} feedback items", err=True)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from qa.commands.eval import echo_err, settings_from_options
+from qa.commands.common import settings_from_options
+from qa.commands.eval import echo_err
 
 
 def run_beir_eval(folder, split, mode, reference, index_dir, out_dir, as_json, quiet) -> None:

@@ -48,13 +48,13 @@ def _bench_postgres(n: int, queries: int, out_dir: Path, as_json: bool) -> None:
         # Cluster centres from the real seed embeddings when an index is there (as the growth curve).
         gen = _current_generation(Settings().index_dir)
         anchors = np.load(gen / "vectors.npy") if gen is not None and (gen / "vectors.npy").is_file() else None
+        from qa.commands.common import fail
         from qa.errors import QAError
 
         try:
             result = bench_postgres(n, queries, anchors, say=lambda m: click.echo(m, err=True))
         except QAError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            fail(exc)
     command = "qa " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     md = to_markdown(result, command)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from qa.commands.common import fail
 from qa.config import Settings
 from qa.errors import QAError
 
@@ -54,8 +55,7 @@ def start(db_dir, port, as_json) -> None:
         try:
             status = _server(db_dir).start(port)
         except QAError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            fail(exc)
     _report(status, as_json)
 
 
@@ -67,8 +67,7 @@ def stop(db_dir, as_json) -> None:
     try:
         status = _server(db_dir).stop()
     except QAError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     _report(status, as_json)
 
 

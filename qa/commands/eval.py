@@ -8,23 +8,14 @@ from pathlib import Path
 
 import click
 
-from qa.config import Settings
+from qa.commands.common import fail, settings_from_options
 from qa.errors import QAError
 
 EXIT_GATE_FAILED = 1
-EXIT_ERROR = 2
 
 
 def echo_err(message: str) -> None:
     click.echo(message, err=True)
-
-
-def settings_from_options(**overrides) -> Settings:
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        return Settings(**clean)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
 
 
 @click.command("eval")
@@ -95,7 +86,6 @@ def eval_cmd(questions, seeds_dir, index_dir, out_dir, baseline_path, save_basel
         failed = run_evalset_eval(engine, items, out_dir, baseline_path, save_baseline, gate, gate_config,
                                   as_json, no_plots, quiet)
     except QAError as exc:
-        echo_err(f"error: {exc}")
-        sys.exit(EXIT_ERROR)
+        fail(exc)
     if failed:
         sys.exit(EXIT_GATE_FAILED)
