@@ -19,11 +19,12 @@ from qa.answer.question import QuestionInfo, read_question, validate_question
 from qa.answer.render import no_answer_text, render
 from qa.answer.select import ExtractiveAnswerer, PassageRef, Scored, terms_of
 from qa.config import Settings
-from qa.errors import IndexCorruptError, InvalidQuestionError
+from qa.errors import IndexCorruptError, IndexMismatchError, InvalidQuestionError
 from qa.index.embedding import Embedder
 from qa.index.query_encoder import QueryEncoder, load_query_encoder
 from qa.index.schema import DocumentRecord, Manifest, PassageRecord, SentenceRecord
 from qa.index.store import IndexStore, read_jsonl
+from qa.index.tokens import SentenceTokens, TokenEncoding
 from qa.models import Answer, Citation, SearchHit, SearchResult, SourceDocument
 from qa.retrieve.dense import load_dense
 from qa.retrieve.fusion import Candidate, HybridRetriever, Mode, SentenceVectors
@@ -58,6 +59,8 @@ class Engine:
             ]
             self.vectors = np.load(generation / "vectors.npy", mmap_mode="r")
             self.sentence_vectors = np.load(generation / "sentence_vectors.npy", mmap_mode="r")
+            self.sentence_tokens = (SentenceTokens.load(generation) if manifest.sentence_tokens
+                                    else SentenceTokens.empty(manifest.dim))
             dense = load_dense(generation / "dense.faiss")
             lexical = LexicalIndex.load(generation / "bm25")
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
@@ -65,6 +68,11 @@ class Engine:
                 f"the index in {settings.index_dir}/ is damaged ({type(exc).__name__}: {exc}). "
                 "Rebuild it with `qa index --rebuild`."
             ) from exc
+        if manifest.sentence_vectors and len(self.sentence_tokens) != len(self.sentences):
+            raise IndexMismatchError(
+                f"the index in {settings.index_dir}/ has no word-piece vectors for its {len(self.sentences)} "
+                "sentences (built by an older qa). Rebuild it with `qa index --rebuild`."
+            )
         n = len(self.passages)
         if not (self.vectors.shape[0] == n == dense.ntotal == lexical.size == manifest.passages):
             raise IndexCorruptError(
@@ -122,6 +130,10 @@ class Engine:
     def encode_query(self, text: str) -> np.ndarray:
         return self.query_encoder.encode([text])[0]
 
+    def encode_question(self, text: str) -> TokenEncoding:
+        """The question's vector and its word pieces' vectors, from one pass of the encoder."""
+        return self.query_encoder.encode_tokens(text)
+
     def search(self, query: str, k: int = 10, mode: Mode = "hybrid") -> SearchResult:
         query = validate_question(query, self.settings)
         _check_k(k)
@@ -147,12 +159,13 @@ class Engine:
         k = top_k if top_k is not None else self.settings.top_k
         _check_k(k)
         t0 = time.perf_counter()
-        qvec = self.encode_query(question)
+        encoded = self.encode_question(question)
+        qvec = encoded.vector
         t1 = time.perf_counter()
         asked = self.read_question(question)
         found = self.retrieve(asked, k, query_vector=qvec)
         t2 = time.perf_counter()
-        answer = self.answer(asked, found, qvec, threshold=threshold, explain=explain)
+        answer = self.answer(asked, found, qvec, threshold=threshold, explain=explain, query_tokens=encoded)
         timings = answer.timings_ms
         return answer.model_copy(update={"timings_ms": {
             "embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "answer": timings["answer"],
@@ -184,22 +197,28 @@ class Engine:
         return self._with_definitions(spell_out, found, k)
 
     def answer(self, question: str | QuestionInfo, found: list[Candidate], query_vector: np.ndarray, *,
-               threshold: float | None = None, explain: bool = False) -> Answer:
+               threshold: float | None = None, explain: bool = False,
+               query_tokens: TokenEncoding | None = None) -> Answer:
         """The answer from retrieved passages ``found``, with its citations.
 
+        ``query_tokens``: ``encode_question``'s output when the caller has it (else encoded here).
         ``timings_ms`` holds "answer" and "evidence" (``ask`` adds the rest).
         """
         asked = question if isinstance(question, QuestionInfo) else self.read_question(question)
+        if query_tokens is None:
+            query_tokens = self.encode_question(asked.text)
         t0 = time.perf_counter()
         refs = self._refs(found)
-        extraction = self.answerer.extract(asked, query_vector, refs, threshold=threshold, **self._answer_tables)
+        extraction = self.answerer.extract(asked, query_vector, refs, threshold=threshold,
+                                           query_tokens=query_tokens, **self._answer_tables)
         t1 = time.perf_counter()
         citations = [self._citation(n, pick) for n, pick in enumerate(extraction.picks, start=1)]
         explanation = None
         if explain:
             from qa.answer.explain import explain as explain_answer
 
-            explanation = explain_answer(self, self.score(asked, found, query_vector), refs, found, extraction)
+            scored = self.score(asked, found, query_vector, query_tokens=query_tokens)
+            explanation = explain_answer(self, scored, refs, found, extraction)
         return Answer(
             question=asked.text,
             answer=no_answer_text() if extraction.abstained else render(extraction.picks),
@@ -210,11 +229,14 @@ class Engine:
         )
 
     def score(self, question: str | QuestionInfo, found: list[Candidate], query_vector: np.ndarray,
-              answerer: ExtractiveAnswerer | None = None) -> Scored:
+              answerer: ExtractiveAnswerer | None = None, query_tokens: TokenEncoding | None = None) -> Scored:
         """Every candidate sentence of the passages ``found``, with its features and probability
         (for `qa explain`, and for fitting the scorer: scripts/train_answerer.py)."""
         asked = question if isinstance(question, QuestionInfo) else self.read_question(question)
-        return (answerer or self.answerer).score(asked, query_vector, self._refs(found), **self._answer_tables)
+        if query_tokens is None:
+            query_tokens = self.encode_question(asked.text)
+        return (answerer or self.answerer).score(asked, query_vector, self._refs(found), query_tokens=query_tokens,
+                                                 **self._answer_tables)
 
     def _refs(self, found: list[Candidate]) -> list[PassageRef]:
         return [PassageRef(c.pid, rank, c.score, c.dense, self.passages[c.pid].sent_ids)
@@ -255,6 +277,7 @@ class Engine:
             "unseen_idf": self.lexical.max_idf(),
             "acronyms": self._acronyms,
             "sentence_terms": self._sentence_terms,
+            "sentence_tokens": self.sentence_tokens.of if len(self.sentence_tokens) else None,
         }
 
     def _sentence_terms(self, sid: int) -> frozenset[str]:

@@ -61,6 +61,12 @@ def tokenize(text: str) -> list[str]:
     return _words(text)
 
 
+def is_content_word(word: str) -> bool:
+    """Whether a word (as written) says what a question is about: not a stop word, not a question word."""
+    w = word.lower().replace("’", "'")
+    return (len(w) > 1 or w.isdigit()) and w not in _stopwords() and w not in QUESTION_WORDS
+
+
 def query_tokens(text: str) -> list[str]:
     """Search-side tokens: ``tokenize`` without question words."""
     return _words(text, QUESTION_WORDS)

@@ -18,7 +18,8 @@ import numpy as np
 
 from qa.answer.acronyms import spells_out
 from qa.answer.question import CAPITALISED, NEGATION, SURFACE, QuestionInfo
-from qa.words import tokenize
+from qa.index.tokens import TokenEncoding
+from qa.words import is_content_word, tokenize
 
 FEATURES = (
     # No fused retrieval score: it is min-max scaled over the candidate pool, so it moves with
@@ -28,6 +29,9 @@ FEATURES = (
     "lex", "lex_rel", "lex_rank", "cos_x_lex", "matched_idf", "lex_window", "lex_passage", "rarest_missing", "unseen",
     "bigram", "exact", "compact", "cos_window", "novelty", "log_words", "first_in_passage", "finished",
     "typed", "type_ok", "defines", "negation_mismatch", "comment",
+    # Late interaction (qa/index/tokens.py): how closely the sentence's word pieces meet each
+    # content word piece of the question, and that against the other candidates.
+    "tok", "tok_rel", "tok_rank", "tok_idf",
 )
 
 _FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
@@ -83,6 +87,8 @@ def sentence_features(
     first_in_passage: bool,
     max_idf: float,
     cos_window: float,
+    tok: float,
+    tok_idf: float,
 ) -> list[float]:
     """Every feature but the relative ones (filled in by the caller, over all candidates)."""
     missing = [q.weight[t] for t in q.terms - window_terms - passage_terms]
@@ -107,6 +113,7 @@ def sentence_features(
         1.0 if q.kind is not None else 0.0, type_ok, defines,
         1.0 if q.negated != bool(NEGATION.search(text)) else 0.0,
         1.0 if section == "comments" and not q.asks_comments else 0.0,
+        tok, 0.0, 0.0, tok_idf,
     ]
 
 
@@ -124,13 +131,47 @@ def _compact(q: QuestionInfo, tokens: list[str]) -> float:
     return len(places) / (places[-1] - places[0] + 1)
 
 
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[’'][A-Za-z]+)?")
+
+
+def question_pieces(encoded: TokenEncoding, surface: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The question's word pieces that carry its content: not stop words, question words or punctuation.
+
+    Every piece of a kept word stays ("windmill" -> "wind", "##mill"). A question made only
+    of such words keeps all its word pieces.
+    """
+    surface = surface or {}
+    fallback = float(np.mean(list(surface.values()))) if surface else 1.0
+    words = [(m.start(), m.end(), is_content_word(m.group(0)), surface.get(m.group(0).lower(), fallback))
+             for m in _WORD.finditer(encoded.text)]
+    keep = np.zeros(len(encoded.tokens), dtype=bool)
+    in_word = np.zeros(len(encoded.tokens), dtype=bool)
+    weight = np.full(len(encoded.tokens), fallback)
+    w = 0
+    for i, (a, _b) in enumerate(encoded.offsets[: len(encoded.tokens)]):
+        while w < len(words) and words[w][1] <= a:
+            w += 1
+        if w < len(words) and words[w][0] <= a:
+            in_word[i], keep[i], weight[i] = True, words[w][2], words[w][3]
+    if not keep.any():
+        keep = in_word if in_word.any() else np.ones(len(encoded.tokens), dtype=bool)
+    return encoded.tokens[keep], weight[keep]
+
+
+def token_match(best: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """``tok`` and ``tok_idf``: the mean of the pieces' best cosines, plain and IDF-weighted."""
+    if not len(best):
+        return 0.0, 0.0
+    return float(best.mean()), float(best @ weights / max(float(weights.sum()), 1e-9))
+
+
 def add_relative(matrix: np.ndarray) -> np.ndarray:
     """Each candidate's cosine and overlap against the others of the same question.
 
     ``*_rel`` is the gap to the best candidate, ``*_rank`` 1/(1 + place) in that order.
     """
     if len(matrix):
-        for name in ("cos", "lex"):
+        for name in ("cos", "lex", "tok"):
             col = matrix[:, FEATURES.index(name)]
             matrix[:, FEATURES.index(f"{name}_rel")] = col - col.max()
             place = np.empty(len(col))

@@ -26,11 +26,14 @@ from qa.answer.features import (
     FEATURES,
     add_relative,
     question_features,
+    question_pieces,
     sentence_features,
+    token_match,
 )
 from qa.answer.question import QuestionInfo, read_question
 from qa.answer.scorer import AnswererModel, load_scorer
 from qa.index.schema import SentenceRecord
+from qa.index.tokens import TokenEncoding, best_matches
 from qa.words import tokenize
 
 _LIST_GAP = 12  # source characters between list items: a line break, indent and bullet
@@ -103,7 +106,15 @@ class ExtractiveAnswerer:
         unseen_idf: float,
         acronyms: dict[str, tuple[str, ...]] | None = None,
         sentence_terms: Callable[[int], frozenset[str]] | None = None,
+        query_tokens: TokenEncoding | None = None,
+        sentence_tokens: Callable[[int], np.ndarray] | None = None,
     ) -> Scored:
+        """Features and probability of every sentence of ``passages``.
+
+        ``query_tokens`` and ``sentence_tokens`` (the question's and each sentence's word-piece
+        vectors) give the late-interaction feature ``tok``; without them it falls back to the
+        sentence cosine.
+        """
         acronyms = acronyms or {}
         if sentence_terms is None:
             def sentence_terms(sid: int) -> frozenset[str]:
@@ -111,6 +122,8 @@ class ExtractiveAnswerer:
         # The engine passes the question it already read; a bare string is read here.
         q = question if isinstance(question, QuestionInfo) else read_question(question, idf, unseen_idf, acronyms)
         asks_who = q.asks_who
+        pieces, piece_idf = (question_pieces(query_tokens, q.surface) if query_tokens is not None and sentence_tokens
+                             else (None, None))
         seen: set[int] = set()
         records: list[SentenceRecord] = []
         refs: list[PassageRef] = []
@@ -133,9 +146,13 @@ class ExtractiveAnswerer:
                 i = position[sid]
                 window = set(terms[i]).union(*terms[max(0, i - 1) : i + 2])
                 near = all_cos[max(0, i - 1) : i + 2]
+                if pieces is not None:
+                    tok = token_match(best_matches(pieces, sentence_tokens(sid)), piece_idf)
+                else:
+                    tok = (c, c)  # no word-piece vectors: the sentence cosine stands in
                 rows.append(sentence_features(
                     q, rec.text, rec.section, terms[i], window, passage_terms, tokenize(rec.text), c, p.dense,
-                    p.rank, i == 0, unseen_idf, sum(near) / len(near),
+                    p.rank, i == 0, unseen_idf, sum(near) / len(near), *tok,
                 ))
                 records.append(rec)
                 refs.append(p)

@@ -30,6 +30,7 @@ from qa.index.schema import (
     SentenceRecord,
 )
 from qa.index.store import IndexStore, write_jsonl
+from qa.index.tokens import SentenceTokens
 from qa.ingest.boilerplate import repeated_lines
 from qa.ingest.chunk import Chunk, Chunker, embedding_text
 from qa.ingest.clean import CleanDocument, Sentence, clean_document
@@ -97,6 +98,7 @@ class _DocPlan:
     key: str
     chunk_vectors: np.ndarray | None = None
     sentence_vectors: np.ndarray | None = None
+    sentence_tokens: SentenceTokens | None = None
 
 
 def _cache_key(settings: Settings, doc: CleanDocument, with_sentences: bool) -> str:
@@ -264,6 +266,7 @@ def _unchanged(prev: Manifest, settings: Settings, docs: list[CleanDocument], wi
         and prev.chunk_overlap == settings.chunk_overlap
         and prev.pipeline_version == PIPELINE_VERSION
         and prev.sentence_vectors == with_sentences
+        and prev.sentence_tokens == with_sentences
         # a changed QA_EXACT_SEARCH_MAX (or approximate index type) rebuilds the dense index
         and prev.dense_index == dense_kind(prev.passages, settings.exact_search_max)
     )
@@ -293,9 +296,14 @@ def _fill_vectors(plans, store, embedder, rebuild, say) -> int:
             cached is not None
             and cached["chunks"].shape[0] == len(plan.chunks)
             and cached["sentences"].shape[0] == len(plan.sentences)
+            # entries from before word-piece vectors were kept are embedded again
+            and (not plan.sentences or "token_counts" in cached)
         ):
             plan.chunk_vectors = cached["chunks"]
             plan.sentence_vectors = cached["sentences"]
+            if plan.sentences:
+                plan.sentence_tokens = SentenceTokens(
+                    cached["token_codes"], cached["token_scales"], cached["token_counts"])
         else:
             todo.append(plan)
     if not todo:
@@ -321,20 +329,27 @@ def _embed_group(group: list[_DocPlan], store: IndexStore, embedder: Embedder) -
     texts = [embedding_text(p.doc.title, c) for p in group for c in p.chunks]
     sents = [s.text for p in group for s in p.sentences]
     chunk_vecs = embedder.encode(texts)
-    sent_vecs = embedder.encode(sents).astype(np.float16)
+    sent_vecs, pieces = embedder.encode_with_tokens(sents)  # one pass: sentence vectors and word pieces
+    sent_vecs = sent_vecs.astype(np.float16)
+    dim = chunk_vecs.shape[1]
     ci = si = 0
     for plan in group:
         plan.chunk_vectors = chunk_vecs[ci : ci + len(plan.chunks)]
         plan.sentence_vectors = sent_vecs[si : si + len(plan.sentences)]
+        arrays = {"chunks": plan.chunk_vectors, "sentences": plan.sentence_vectors}
+        if plan.sentences:
+            plan.sentence_tokens = tok = SentenceTokens.quantize(pieces[si : si + len(plan.sentences)], dim)
+            arrays |= {"token_codes": tok.codes, "token_scales": tok.scales, "token_counts": tok.counts}
         ci += len(plan.chunks)
         si += len(plan.sentences)
-        store.save_cached(plan.key, chunks=plan.chunk_vectors, sentences=plan.sentence_vectors)
+        store.save_cached(plan.key, **arrays)
 
 
 def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sentences, say) -> Manifest:
     passages: list[PassageRecord] = []
     sentences: list[SentenceRecord] = []
     vec_parts, sent_parts = [], []
+    token_parts: list[SentenceTokens] = []
     duplicates_of: dict[str, list[str]] = {}
     for d in dup:
         duplicates_of.setdefault(d.kept, []).append(d.dropped)
@@ -346,6 +361,8 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
         sent_index = {(s.start, s.end): sent_base + j for j, s in enumerate(plan.sentences)}
         sentences.extend(SentenceRecord.of(sent_base + j, doc.doc_id, s) for j, s in enumerate(plan.sentences))
         sent_parts.append(plan.sentence_vectors)
+        if plan.sentence_tokens is not None:
+            token_parts.append(plan.sentence_tokens)
         kept_rows = []
         for i, chunk in enumerate(plan.chunks):
             if f"{doc.doc_id}#{i}" in skip:
@@ -375,6 +392,7 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
     write_jsonl(gen / "sentences.jsonl", (r.to_row() for r in sentences))
     np.save(gen / "vectors.npy", vectors)
     np.save(gen / "sentence_vectors.npy", sent_vectors)
+    SentenceTokens.concat(token_parts, int(dim)).save(gen)
     say(f"building dense index over {len(passages)} passages")
     dense, kind = build_dense(vectors, settings.exact_search_max)
     save_dense(dense, gen / "dense.faiss")
@@ -386,7 +404,7 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
         chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), passages=len(passages),
         dense_index=kind, documents=entries, pipeline_version=PIPELINE_VERSION,
-        sentence_vectors=with_sentences,
+        sentence_vectors=with_sentences, sentence_tokens=with_sentences,
     )
     (gen / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2), encoding="utf-8")
     return manifest

@@ -113,6 +113,26 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The vectors ``encode`` gives, and each text's word-piece vectors (special tokens left out).
+
+        One forward pass yields both: the pooled vector is what the model outputs, the
+        word pieces are the token embeddings it pooled (qa/index/tokens.py keeps them).
+        """
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        outputs = self.model.encode(texts, batch_size=self.batch_size, output_value=None, convert_to_numpy=True)
+        special = set(self.model.tokenizer.all_special_ids)
+        vectors, pieces = [], []
+        for out in outputs:
+            vec = np.asarray(out["sentence_embedding"].float().cpu().numpy(), dtype=np.float32)
+            vectors.append(vec / max(float(np.linalg.norm(vec)), 1e-12))
+            ids = out["input_ids"].cpu().numpy()
+            mask = out["attention_mask"].cpu().numpy().astype(bool)
+            keep = mask & ~np.isin(ids, list(special))
+            pieces.append(np.asarray(out["token_embeddings"].float().cpu().numpy()[keep], dtype=np.float32))
+        return np.ascontiguousarray(np.stack(vectors), dtype=np.float32), pieces
+
 
 def model_max_tokens(model_name: str) -> int:
     """The model's input limit from its config files, without loading it."""

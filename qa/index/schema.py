@@ -164,6 +164,8 @@ class Manifest:
     documents: dict[str, DocumentEntry]
     pipeline_version: int = 1
     sentence_vectors: bool = True
+    # Word-piece vectors of the sentences (qa/index/tokens.py); indexes from before them read False.
+    sentence_tokens: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:

@@ -22,6 +22,7 @@ from qa.engine import Engine
 from qa.errors import IndexCorruptError
 from qa.index.embedding import Embedder
 from qa.index.schema import DocumentRecord, PassageRecord, SentenceRecord
+from qa.index.tokens import SentenceTokens
 from qa.postgres import tables
 from qa.postgres.connection import connect, database_url, redact
 from qa.postgres.retriever import PgRetriever
@@ -66,11 +67,12 @@ class PgEngine(Engine):
 
     def _load(self, conn, meta: tables.Meta) -> None:
         dim = meta.manifest.dim
-        self.documents, sent_parts, sent_base = {}, [], {}
+        self.documents, sent_parts, sent_base, token_parts = {}, [], {}, []
         total = 0
-        for doc_id, source, title, text, segments, duplicates, vecs, offsets_in, page_starts in conn.execute(
-            "SELECT doc_id, source, title, text, segments, duplicates, sentence_vectors, offsets_in, page_starts "
-            "FROM qa_documents ORDER BY position"
+        for (doc_id, source, title, text, segments, duplicates, vecs, codes, scales, counts, offsets_in,
+             page_starts) in conn.execute(
+            "SELECT doc_id, source, title, text, segments, duplicates, sentence_vectors, token_codes, "
+            "token_scales, token_counts, offsets_in, page_starts FROM qa_documents ORDER BY position"
         ):
             self.documents[doc_id] = DocumentRecord.from_row({
                 "doc_id": doc_id, "source": source, "title": title, "text": text,
@@ -81,7 +83,9 @@ class PgEngine(Engine):
             sent_base[doc_id] = total
             total += len(part)
             sent_parts.append(part)
+            token_parts.append(SentenceTokens.from_bytes(codes, scales, counts, dim))
         self.sentence_vectors = np.concatenate(sent_parts) if sent_parts else np.zeros((0, dim), np.float16)
+        self.sentence_tokens = SentenceTokens.concat(token_parts, dim)
         columns = ", ".join(f"s.{c}" for c in SentenceRecord.PG_COLUMNS)
         self.sentences = [
             SentenceRecord.from_pg(i, values) for i, values in enumerate(conn.execute(

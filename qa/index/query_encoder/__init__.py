@@ -29,6 +29,7 @@ from qa.index.query_encoder.export import (
 from qa.index.query_encoder.numpy_bert import NumpyBertEncoder
 from qa.index.query_encoder.onnx import OnnxQueryEncoder, pool
 from qa.index.query_encoder.safetensors import read_safetensors, write_safetensors
+from qa.index.tokens import TokenEncoding
 
 if TYPE_CHECKING:
     from qa.index.embedding import Embedder
@@ -50,6 +51,18 @@ class SentenceTransformerQueryEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self.embedder.encode(texts)
+
+    def encode_tokens(self, text: str) -> TokenEncoding:
+        tok = self.embedder.model.tokenizer
+        if getattr(tok, "do_lower_case", False):
+            text = text.lower()
+        vectors, pieces = self.embedder.encode_with_tokens([text])
+        enc = tok(text, add_special_tokens=True, return_offsets_mapping=True, return_special_tokens_mask=True,
+                  truncation=True, max_length=self.embedder.max_tokens)
+        offsets = tuple(tuple(o) for o, s in zip(enc["offset_mapping"], enc["special_tokens_mask"], strict=True)
+                        if not s)
+        tokens = pieces[0] / np.clip(np.linalg.norm(pieces[0], axis=1, keepdims=True), 1e-12, None)
+        return TokenEncoding(vectors[0], tokens.astype(np.float32), offsets[: len(tokens)], text)
 
 
 def load_query_encoder(

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from qa.index.tokens import TokenEncoding
+
 if TYPE_CHECKING:
     pass
 
@@ -61,6 +63,10 @@ class QueryEncoder(Protocol):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) float32, L2-normalised when the model normalises."""
+        ...
+
+    def encode_tokens(self, text: str) -> TokenEncoding:
+        """One text's vector (as ``encode``) and its word pieces' unit vectors, from one pass."""
         ...
 
 

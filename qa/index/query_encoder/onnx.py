@@ -17,6 +17,7 @@ from qa.index.query_encoder.bundle import (
     ExportError,
     read_meta,
 )
+from qa.index.tokens import TokenEncoding
 
 
 class _TokenizedEncoder:
@@ -56,6 +57,22 @@ class _TokenizedEncoder:
             feeds["attention_mask"][row, :n] = e.attention_mask
             feeds["token_type_ids"][row, :n] = e.type_ids
         return pool(self._token_embeddings(feeds), feeds["attention_mask"], self.pooling, self.normalize)
+
+    def encode_tokens(self, text: str) -> TokenEncoding:
+        if self.lowercase:
+            text = text.lower()
+        enc = self.tokenizer.encode(text)
+        feeds = {
+            "input_ids": np.array([enc.ids], dtype=np.int64),
+            "attention_mask": np.array([enc.attention_mask], dtype=np.int64),
+            "token_type_ids": np.array([enc.type_ids], dtype=np.int64),
+        }
+        hidden = self._token_embeddings(feeds)
+        vector = pool(hidden, feeds["attention_mask"], self.pooling, self.normalize)[0]
+        keep = [i for i, special in enumerate(enc.special_tokens_mask) if not special]
+        tokens = hidden[0, keep].astype(np.float32)
+        tokens /= np.clip(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12, None)
+        return TokenEncoding(vector, tokens, tuple(tuple(enc.offsets[i]) for i in keep), text)
 
     def _token_embeddings(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
