@@ -128,7 +128,7 @@ class Engine:
         )
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.query_encoder.encode([text])[0]
+        return self.encode_question(text).vector
 
     def encode_question(self, text: str) -> TokenEncoding:
         """The question's vector and its word pieces' vectors, from one pass of the encoder."""

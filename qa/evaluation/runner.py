@@ -95,7 +95,7 @@ def relevant_passages(engine, item: EvalItem) -> set[str]:
 @contextmanager
 def _one_embedding_per_question(engine) -> Iterator[None]:
     """search() and ask() embed the same question; embed it once (halves the run time)."""
-    original = engine.encode_query
+    original = engine.encode_question
     memo: dict[str, object] = {}
 
     def encode(text: str):
@@ -103,11 +103,11 @@ def _one_embedding_per_question(engine) -> Iterator[None]:
             memo[text] = original(text)
         return memo[text]
 
-    engine.encode_query = encode  # instance attribute shadows the method
+    engine.encode_question = encode  # instance attribute shadows the method (encode_query calls it)
     try:
         yield
     finally:
-        del engine.encode_query
+        del engine.encode_question
 
 
 def _failure(item: EvalItem, abstained: bool, correct: bool, rank: int | None, top_k: int) -> str | None:

@@ -31,7 +31,7 @@ class TokenEncoding:
     vector: np.ndarray  # (dim,) float32, the text's embedding
     tokens: np.ndarray  # (pieces, dim) float32, unit rows; special tokens left out
     offsets: tuple[tuple[int, int], ...]  # each piece's [start, end) in the encoded text
-    text: str = ""  # the text as the tokenizer saw it (lower-cased when the model lower-cases)
+    text: str = ""  # the text encoded (offsets index it)
 
 
 @dataclass(frozen=True, eq=False)

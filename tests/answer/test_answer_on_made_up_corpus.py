@@ -86,3 +86,31 @@ def test_calibrate_rejects_a_malformed_line_in_one_line(mill, tmp_path):
     bad.write_text('{"question": "x"}\n', encoding="utf-8")
     out = CliRunner().invoke(main, ["calibrate", "--index", str(mill.settings.index_dir), "--questions", str(bad)])
     assert out.exit_code == 2 and "line 1" in out.output and "Traceback" not in out.output
+
+
+def test_question_pieces_keep_content_words_whole_and_drop_question_and_stop_words():
+    import numpy as np
+
+    from qa.answer.features import question_pieces
+    from qa.index.tokens import TokenEncoding
+
+    text = "when was the windmill built?"
+    # word pieces as the tokenizer splits them: "wind" "##mill" share one word
+    offsets = ((0, 4), (5, 8), (9, 12), (13, 17), (17, 21), (22, 27), (27, 28))
+    tokens = np.eye(len(offsets), dtype=np.float32)
+    kept, weights = question_pieces(TokenEncoding(tokens[0], tokens, offsets, text), {"windmill": 3.0, "built": 1.0})
+    np.testing.assert_array_equal(kept, tokens[[3, 4, 5]])  # wind, ##mill, built
+    assert list(weights) == [3.0, 3.0, 1.0]
+    # a question of stop words only keeps its words rather than nothing
+    only, _ = question_pieces(TokenEncoding(tokens[0], tokens[:2], offsets[:2], "when was"), {})
+    assert len(only) == 2
+
+
+def test_the_answer_sentence_wins_on_word_pieces(mill):
+    """The late-interaction feature ranks the sentence that says it first, not just a sentence on the topic."""
+    from qa.answer.features import FEATURES
+
+    question = "Which day can people go up the windmill?"
+    scored = mill.score(question, mill.retrieve(question, 5), mill.encode_query(question))
+    tok = scored.matrix[:, FEATURES.index("tok_idf")]
+    assert scored.records[int(tok.argmax())].text == "Visitors can climb to the top on weekends."

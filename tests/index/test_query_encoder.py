@@ -211,3 +211,18 @@ def test_qa_ask_does_not_import_torch_or_the_web_stack(seed_settings, seed_index
     assert out.returncode == 0, out.stderr
     assert "Sources:" in out.stdout
     assert "HEAVY=\n" in out.stdout, out.stdout[-300:]
+
+
+@pytest.mark.parametrize("kind", ["onnx", "numpy"])
+def test_word_piece_vectors_agree_across_encoders(bundle, engine, kind):
+    """`qa ask` (numpy), servers (ONNX) and the fallback give the same question word pieces."""
+    ref_encoder = SentenceTransformerQueryEncoder(engine.embedder)
+    ours_encoder = OnnxQueryEncoder(bundle) if kind == "onnx" else NumpyBertEncoder(bundle)
+    for q in QUERIES:
+        ours, ref = ours_encoder.encode_tokens(q), ref_encoder.encode_tokens(q)
+        assert ours.offsets == ref.offsets and ours.text == ref.text
+        assert ours.tokens.shape == ref.tokens.shape and ours.tokens.shape[0] == len(ours.offsets)
+        assert _cosines(ours.tokens, ref.tokens).min() >= 0.99
+        np.testing.assert_allclose(np.linalg.norm(ours.tokens, axis=1), 1.0, atol=1e-5)
+        # the pooled vector is the one `encode` gives: one pass serves retrieval and the answer
+        assert _cosines(ours.vector[None], ours_encoder.encode([q]))[0] >= 0.9999

@@ -54,8 +54,6 @@ class SentenceTransformerQueryEncoder:
 
     def encode_tokens(self, text: str) -> TokenEncoding:
         tok = self.embedder.model.tokenizer
-        if getattr(tok, "do_lower_case", False):
-            text = text.lower()
         vectors, pieces = self.embedder.encode_with_tokens([text])
         enc = tok(text, add_special_tokens=True, return_offsets_mapping=True, return_special_tokens_mask=True,
                   truncation=True, max_length=self.embedder.max_tokens)

@@ -59,9 +59,7 @@ class _TokenizedEncoder:
         return pool(self._token_embeddings(feeds), feeds["attention_mask"], self.pooling, self.normalize)
 
     def encode_tokens(self, text: str) -> TokenEncoding:
-        if self.lowercase:
-            text = text.lower()
-        enc = self.tokenizer.encode(text)
+        enc = self.tokenizer.encode(text.lower() if self.lowercase else text)
         feeds = {
             "input_ids": np.array([enc.ids], dtype=np.int64),
             "attention_mask": np.array([enc.attention_mask], dtype=np.int64),

@@ -1,0 +1,84 @@
+"""Sentence word-piece vectors: int8 storage, the index files, the PostgreSQL bytes, and what an old index says."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qa.errors import IndexMismatchError
+from qa.index.tokens import FILES, SentenceTokens, best_matches
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_quantised_vectors_come_back_as_unit_rows_close_to_the_originals():
+    rng = np.random.default_rng(0)
+    pieces = [rng.normal(size=(n, 384)).astype(np.float32) for n in (3, 0, 7)]
+    stored = SentenceTokens.quantize(pieces, 384)
+    assert stored.codes.dtype == np.int8 and stored.scales.dtype == np.float16
+    assert list(stored.counts) == [3, 0, 7] and len(stored) == 3
+    assert stored.of(1).shape == (0, 384)
+    for sid, original in enumerate(pieces):
+        back = stored.of(sid)
+        assert back.shape == original.shape
+        if len(original):
+            cos = np.sum(back * _unit(original), axis=1) / np.linalg.norm(back, axis=1)
+            assert cos.min() > 0.999
+            np.testing.assert_allclose(np.linalg.norm(back, axis=1), 1.0, atol=0.01)
+
+
+def test_files_and_bytes_round_trip(tmp_path):
+    rng = np.random.default_rng(1)
+    stored = SentenceTokens.quantize([rng.normal(size=(n, 8)) for n in (2, 5)], 8)
+    stored.save(tmp_path)
+    loaded = SentenceTokens.load(tmp_path)
+    np.testing.assert_array_equal(loaded.of(1), stored.of(1))
+    again = SentenceTokens.from_bytes(*stored.to_bytes(), dim=8)
+    np.testing.assert_array_equal(again.of(0), stored.of(0))
+    joined = SentenceTokens.concat([stored, again], 8)
+    assert len(joined) == 4
+    np.testing.assert_array_equal(joined.of(3), stored.of(1))
+
+
+def test_files_that_disagree_are_refused(tmp_path):
+    stored = SentenceTokens.quantize([np.ones((2, 4)), np.ones((3, 4))], 4)
+    stored.save(tmp_path)
+    np.save(tmp_path / FILES[2], np.array([2, 2], dtype=np.int32))  # counts no longer add up
+    with pytest.raises(ValueError, match="word-piece codes"):
+        SentenceTokens.load(tmp_path)
+
+
+def test_best_matches_takes_each_question_piece_s_nearest_sentence_piece():
+    q = _unit(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    s = _unit(np.array([[1.0, 0.1], [1.0, 1.0]]))
+    best = best_matches(q, s)
+    np.testing.assert_allclose(best, [s[0, 0], s[1, 1]], rtol=1e-6)
+    assert list(best_matches(q, np.zeros((0, 2)))) == [0.0, 0.0]
+
+
+def test_the_index_keeps_every_sentence_s_word_pieces(engine):
+    assert engine.manifest.sentence_tokens
+    assert len(engine.sentence_tokens) == len(engine.sentences)
+    # pieces per sentence: at least one for a sentence with a word, never more than the model reads
+    counts = np.asarray(engine.sentence_tokens.counts)
+    assert counts.min() >= 1 and counts.max() <= 256
+
+
+def test_an_index_from_before_word_pieces_asks_to_be_rebuilt(seed_settings, seed_index, tmp_path):
+    import shutil
+
+    from qa.engine import Engine
+    from qa.index.store import IndexStore
+
+    copy = tmp_path / "index"
+    shutil.copytree(seed_settings.index_dir, copy)
+    gen = IndexStore(copy).current()
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest.pop("sentence_tokens")
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="qa index --rebuild"):
+        Engine.load(seed_settings.model_copy(update={"index_dir": copy}))
