@@ -198,13 +198,31 @@ def prepare_corpus(
         raw = documents
     say(f"cleaning {len(raw)} documents")
     boilerplate = repeated_lines(raw)
-    cleaned = [clean_document(d, boilerplate) for d in raw]
+    cleaned, failed = _clean_each(raw, boilerplate)
+    if failed:
+        # A document the cleaner cannot handle is a bug to report, but it must not cost the
+        # user the rest of the corpus: it is skipped like an unreadable file (--strict stops).
+        _check_skipped(failed, cleaned, settings.seeds_dir, strict, log or _log_to_stderr)
+        skipped = skipped + failed
     dup = find_duplicates({d.doc_id: d.body_text() for d in cleaned}, DOC_DUPLICATE_THRESHOLD)
     dropped = {d.dropped for d in dup}
     dropped_docs = _dropped_documents(dup, cleaned)
     for d in dropped_docs:
         say(f"skipping {d.dropped_source}: {d.reason}")
     return PreparedCorpus(cleaned, [d for d in cleaned if d.doc_id not in dropped], dropped_docs, skipped)
+
+
+def _clean_each(raw: list[RawDocument], boilerplate) -> tuple[list[CleanDocument], list[SkippedFile]]:
+    cleaned, failed = [], []
+    for doc in raw:
+        try:
+            cleaned.append(clean_document(doc, boilerplate))
+        except Exception as exc:  # noqa: BLE001 - any failure of one document skips that document only
+            failed.append(SkippedFile(doc.source, (
+                f"{doc.source}: cleaning failed ({type(exc).__name__}: {exc}); this is a bug in qa, please "
+                "report it with the file. The other documents are indexed"
+            )))
+    return cleaned, failed
 
 
 def plan_documents(settings: Settings, docs: list[CleanDocument], with_sentences: bool) -> list[_DocPlan]:

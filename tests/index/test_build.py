@@ -119,3 +119,24 @@ def test_corrupt_index_gives_a_clear_error(tmp_path, seed_settings, seed_index, 
         (copy / "CURRENT").write_text("../../etc\n")
     with pytest.raises(IndexCorruptError, match="qa index --rebuild"):
         Engine.load(seed_settings.model_copy(update={"index_dir": copy}))
+
+
+def test_a_document_the_cleaner_fails_on_is_skipped_not_the_corpus(small_corpus, monkeypatch, capsys):
+    import qa.index.build as build
+
+    real = build.clean_document
+
+    def fragile(doc, boilerplate):
+        if doc.source.endswith("004_7b79a6c31b7621ec.txt"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(doc, boilerplate)
+
+    monkeypatch.setattr(build, "clean_document", fragile)
+    report = build_index(small_corpus)
+    assert len(report.skipped) == 1 and report.skipped[0]["source"].endswith("seeds/004_7b79a6c31b7621ec.txt")
+    assert "cleaning failed (RecursionError: maximum recursion depth exceeded)" in report.skipped[0]["reason"]
+    assert "cleaning failed" in capsys.readouterr().err  # said as it happens, not only in the report
+    engine = Engine.load(small_corpus)
+    assert {p.doc_id for p in engine.passages} == {"003_56a6725d5cdb8bb7"}
+    with pytest.raises(InvalidDocumentError, match="--strict"):
+        build_index(small_corpus, strict=True, rebuild=True)
