@@ -9,6 +9,7 @@ index stores and ``GET /sources/{doc_id}`` serves, so citations can be shown in 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +98,6 @@ def html_to_text(html: str) -> tuple[str, str | None]:
 def pdf_to_text(data: bytes, source: str) -> tuple[str, tuple[int, ...]]:
     """Text of every page, pages separated by a blank line, and where each page starts."""
     import io
-    import logging
 
     from pypdf import PdfReader  # lazy: only PDF corpora pay for it
 
@@ -109,18 +109,25 @@ def pdf_to_text(data: bytes, source: str) -> tuple[str, tuple[int, ...]]:
         count = len(pages)
     except Exception as exc:  # pypdf raises many types for damaged files
         raise InvalidDocumentError(f"{source} is not a readable PDF ({_first_line(exc)}); {how}") from exc
-    texts, starts, pos = [], [], 0
+    texts, starts, pos, damaged = [], [], 0, []
     for n in range(count):
         try:
             text = pages[n].extract_text() or ""
-        except Exception as exc:  # one damaged page: keep the others
-            raise InvalidDocumentError(
-                f"{source}: page {n + 1} of {count} cannot be read ({_first_line(exc)}); {how}"
-            ) from exc
+        except Exception as exc:  # one damaged page: keep the others (it stays, empty, so pages keep their numbers)
+            damaged.append(f"page {n + 1} ({_first_line(exc)})")
+            text = ""
         starts.append(pos)
         texts.append(text)
         pos += len(text) + 2
+    if damaged and len(damaged) == count:
+        raise InvalidDocumentError(f"{source}: none of its {count} pages can be read: {damaged[0]}; {how}")
+    if damaged:
+        _log.warning("%s: %d of %d pages cannot be read and are left out: %s; %s",
+                     source, len(damaged), count, ", ".join(damaged[:3]) + (" ..." if len(damaged) > 3 else ""), how)
     return "\n\n".join(texts), tuple(starts)
+
+
+_log = logging.getLogger("qa.ingest")
 
 
 def _first_line(exc: Exception) -> str:

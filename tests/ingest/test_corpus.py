@@ -111,3 +111,34 @@ def test_a_huge_file_is_announced_with_its_size_and_an_estimate(tmp_path):
     read_corpus(folder, lines.append)
     warning = next(ln for ln in lines if "huge.txt" in ln)
     assert warning.startswith("warning:") and "11.0 MB" in warning and "passages" in warning and "min" in warning
+
+
+def test_a_damaged_pdf_page_loses_that_page_only(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from odd_files import make_pdf
+    from pypdf import PageObject
+
+    from qa.ingest.readers import load_file
+
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(make_pdf([["The tide turns at noon."], ["Smudged page."], ["The ferry leaves at six."]]))
+    real = PageObject.extract_text
+
+    def damaged(page, *args, **kwargs):
+        text = real(page, *args, **kwargs)
+        if "Smudged" in text:
+            raise ValueError("Invalid Elementary Object starting with b'\\xff'")
+        return text
+
+    monkeypatch.setattr(PageObject, "extract_text", damaged)
+    with caplog.at_level(logging.WARNING, logger="qa.ingest"):
+        doc = load_file(pdf)
+    assert "tide turns" in doc.text and "ferry leaves" in doc.text and "Smudged" not in doc.text
+    assert len(doc.page_starts) == 3  # the lost page keeps its place: later pages keep their numbers
+    assert doc.text[doc.page_starts[2]:].startswith("The ferry")
+    assert "1 of 3 pages cannot be read" in caplog.text and "page 2 (Invalid Elementary Object" in caplog.text
+
+    monkeypatch.setattr(PageObject, "extract_text", lambda *a, **k: (_ for _ in ()).throw(ValueError("bad")))
+    with pytest.raises(InvalidDocumentError, match="none of its 3 pages can be read"):
+        load_file(pdf)
