@@ -47,6 +47,7 @@ class Engine:
         # sentence id -> its scored terms; filled as questions reach it.  Requests on
         # several threads may both compute one entry; the results are equal.
         self._terms_cache: dict[int, frozenset[str]] = {}
+        self._words_cache: dict[int, list[str]] = {}
         try:
             self.documents: dict[str, DocumentRecord] = {
                 row["doc_id"]: DocumentRecord.from_row(row) for row in read_jsonl(generation / "documents.jsonl")
@@ -277,8 +278,15 @@ class Engine:
             "unseen_idf": self.lexical.max_idf(),
             "acronyms": self._acronyms,
             "sentence_terms": self._sentence_terms,
-            "sentence_tokens": self.sentence_tokens.of if len(self.sentence_tokens) else None,
+            "sentence_tokens": self.sentence_tokens if len(self.sentence_tokens) else None,
+            "sentence_words": self._sentence_words,
         }
+
+    def _sentence_words(self, sid: int) -> list[str]:
+        words = self._words_cache.get(sid)  # as _sentence_terms: once per engine, not per question
+        if words is None:
+            words = self._words_cache[sid] = tokenize(self.sentences[sid].text)
+        return words
 
     def _sentence_terms(self, sid: int) -> frozenset[str]:
         # Every question scores the sentences of its passages on their terms; tokenizing

@@ -158,11 +158,13 @@ def question_pieces(encoded: TokenEncoding, surface: dict[str, float] | None = N
     return encoded.tokens[keep], weight[keep]
 
 
-def token_match(best: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
-    """``tok`` and ``tok_idf``: the mean of the pieces' best cosines, plain and IDF-weighted."""
-    if not len(best):
-        return 0.0, 0.0
-    return float(best.mean()), float(best @ weights / max(float(weights.sum()), 1e-9))
+def token_match(best: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``tok`` and ``tok_idf`` of each row of ``best`` (sentences x question pieces): the mean of
+    the pieces' best cosines, plain and IDF-weighted."""
+    best = np.asarray(best, dtype=np.float64).reshape(len(best), -1)
+    if not best.shape[1]:
+        return np.zeros(len(best)), np.zeros(len(best))
+    return best.mean(axis=1), best @ weights / max(float(np.sum(weights)), 1e-9)
 
 
 def add_relative(matrix: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ from qa.answer.features import (
 from qa.answer.question import QuestionInfo, read_question
 from qa.answer.scorer import AnswererModel, load_scorer
 from qa.index.schema import SentenceRecord
-from qa.index.tokens import TokenEncoding, best_matches
+from qa.index.tokens import SentenceTokens, TokenEncoding
 from qa.words import tokenize
 
 _LIST_GAP = 12  # source characters between list items: a line break, indent and bullet
@@ -107,15 +107,19 @@ class ExtractiveAnswerer:
         acronyms: dict[str, tuple[str, ...]] | None = None,
         sentence_terms: Callable[[int], frozenset[str]] | None = None,
         query_tokens: TokenEncoding | None = None,
-        sentence_tokens: Callable[[int], np.ndarray] | None = None,
+        sentence_tokens: SentenceTokens | None = None,
+        sentence_words: Callable[[int], list[str]] | None = None,
     ) -> Scored:
         """Features and probability of every sentence of ``passages``.
 
         ``query_tokens`` and ``sentence_tokens`` (the question's and each sentence's word-piece
         vectors) give the late-interaction feature ``tok``; without them it falls back to the
-        sentence cosine.
+        sentence cosine. ``sentence_terms`` and ``sentence_words`` may cache per sentence.
         """
         acronyms = acronyms or {}
+        if sentence_words is None:
+            def sentence_words(sid: int) -> list[str]:
+                return tokenize(sentences(sid).text)
         if sentence_terms is None:
             def sentence_terms(sid: int) -> frozenset[str]:
                 return terms_of(sid, sentences, acronyms)
@@ -124,6 +128,11 @@ class ExtractiveAnswerer:
         asks_who = q.asks_who
         pieces, piece_idf = (question_pieces(query_tokens, q.surface) if query_tokens is not None and sentence_tokens
                              else (None, None))
+        tok_of: dict[int, tuple[float, float]] = {}
+        if pieces is not None:
+            wanted = list(dict.fromkeys(s for p in passages for s in p.sent_ids))
+            tok, tok_idf = token_match(sentence_tokens.best_matches(pieces, wanted), piece_idf)
+            tok_of = dict(zip(wanted, zip(tok.tolist(), tok_idf.tolist(), strict=True), strict=True))
         seen: set[int] = set()
         records: list[SentenceRecord] = []
         refs: list[PassageRef] = []
@@ -146,12 +155,9 @@ class ExtractiveAnswerer:
                 i = position[sid]
                 window = set(terms[i]).union(*terms[max(0, i - 1) : i + 2])
                 near = all_cos[max(0, i - 1) : i + 2]
-                if pieces is not None:
-                    tok = token_match(best_matches(pieces, sentence_tokens(sid)), piece_idf)
-                else:
-                    tok = (c, c)  # no word-piece vectors: the sentence cosine stands in
+                tok = tok_of.get(sid, (c, c))  # no word-piece vectors: the sentence cosine stands in
                 rows.append(sentence_features(
-                    q, rec.text, rec.section, terms[i], window, passage_terms, tokenize(rec.text), c, p.dense,
+                    q, rec.text, rec.section, terms[i], window, passage_terms, sentence_words(sid), c, p.dense,
                     p.rank, i == 0, unseen_idf, sum(near) / len(near), *tok,
                 ))
                 records.append(rec)

@@ -83,6 +83,28 @@ class SentenceTokens:
         a, b = int(self.starts[sid]), int(self.starts[sid + 1])
         return np.asarray(self.codes[a:b], dtype=np.float32) * np.asarray(self.scales[a:b], dtype=np.float32)[:, None]
 
+    def best_matches(self, query: np.ndarray, sids: list[int]) -> np.ndarray:
+        """(len(sids), query pieces): each sentence's best cosine for each of the question's pieces.
+
+        One gather and one product for all the candidates of a question (per-sentence calls
+        cost more in Python than the arithmetic).
+        """
+        out = np.zeros((len(sids), len(query)), dtype=np.float32)
+        if not len(sids) or not len(query):
+            return out
+        ids = np.asarray(sids, dtype=np.int64)
+        lo, hi = self.starts[ids], self.starts[ids + 1]
+        lengths = hi - lo
+        if not lengths.sum():
+            return out
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+        vectors = np.asarray(self.codes[rows], dtype=np.float32) * np.asarray(self.scales[rows], dtype=np.float32)[:, None]
+        sims = vectors @ query.T
+        firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        some = lengths > 0
+        out[some] = np.maximum.reduceat(sims, firsts[some], axis=0)
+        return out
+
     # --- storage: three .npy files in an index generation --------------------
     def save(self, folder: Path) -> None:
         for name, arr in zip(FILES, (self.codes, self.scales, self.counts), strict=True):
@@ -107,7 +129,7 @@ class SentenceTokens:
 
 
 def best_matches(query: np.ndarray, sentence: np.ndarray) -> np.ndarray:
-    """For each of the question's word pieces, its best cosine with any of the sentence's."""
+    """For each of the question's word pieces, its best cosine with any of one sentence's."""
     if not len(query) or not len(sentence):
         return np.zeros(len(query), dtype=np.float32)
     return (query @ sentence.T).max(axis=1)

@@ -39,6 +39,7 @@ class PgEngine(Engine):
         self.embedder = Embedder(settings.model, settings.embed_batch_size)
         self.answerer = ExtractiveAnswerer(settings.max_answer_words, settings.abstain_threshold)
         self._terms_cache: dict[int, frozenset[str]] = {}
+        self._words_cache: dict[int, list[str]] = {}
         import psycopg
 
         conn = connect(url)

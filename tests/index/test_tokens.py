@@ -60,6 +60,17 @@ def test_best_matches_takes_each_question_piece_s_nearest_sentence_piece():
     assert list(best_matches(q, np.zeros((0, 2)))) == [0.0, 0.0]
 
 
+def test_a_question_s_candidates_are_matched_in_one_go_as_one_by_one():
+    rng = np.random.default_rng(2)
+    stored = SentenceTokens.quantize([rng.normal(size=(n, 16)) for n in (4, 0, 1, 6)], 16)
+    query = _unit(rng.normal(size=(3, 16)))
+    sids = [3, 1, 0, 2, 3]
+    batched = stored.best_matches(query, sids)
+    one_by_one = np.array([best_matches(query, stored.of(s)) for s in sids])
+    np.testing.assert_allclose(batched, one_by_one, rtol=1e-5, atol=1e-6)
+    assert stored.best_matches(query, []).shape == (0, 3)
+
+
 def test_the_index_keeps_every_sentence_s_word_pieces(engine):
     assert engine.manifest.sentence_tokens
     assert len(engine.sentence_tokens) == len(engine.sentences)
