@@ -82,9 +82,12 @@ def _print_human(run, comparison, gate) -> None:
     click.echo("\n".join(category_table(run, "all")))
     if comparison is not None:
         if comparison.regressions:
+            shown, heldout = comparison.listed()
             click.echo(f"\n{len(comparison.regressions)} question(s) got worse since the baseline:")
-            for r in comparison.regressions:
+            for r in shown:
                 click.echo(f"  {r.id} ({r.category}, {r.split}): was {r.was}, now {r.now}")
+            if heldout:
+                click.echo(f"  and {heldout} heldout question(s), not listed (heldout is read as totals only)")
         else:
             click.echo("\nno question got worse since the baseline")
     if gate is not None:

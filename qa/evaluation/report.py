@@ -120,8 +120,11 @@ def _comparison_md(cmp: Comparison) -> list[str]:
         lines.append("Change (all): " + ", ".join(f"{k} {v:+.3f}" for k, v in deltas.items() if k in HEADLINE))
         lines.append("")
     if cmp.regressions:
+        shown, heldout = cmp.listed()
         lines.append(f"**{len(cmp.regressions)} question(s) got worse:**")
-        lines += [f"- {r.id} ({r.category}, {r.split}): was {r.was}, now {r.now}" for r in cmp.regressions]
+        lines += [f"- {r.id} ({r.category}, {r.split}): was {r.was}, now {r.now}" for r in shown]
+        if heldout:
+            lines.append(f"- and {heldout} heldout question(s), not listed (heldout is read as totals only)")
     else:
         lines.append("No question got worse.")
     if cmp.improvements:

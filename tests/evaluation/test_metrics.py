@@ -170,3 +170,18 @@ def test_calibration_respects_false_refusal_limit():
     assert loose.best.accuracy >= cal.best.accuracy
     assert point(obs, 0.0).unanswerable_refusal == 0.0
     assert [p.threshold for p in cal.curve] == sorted(p.threshold for p in cal.curve)
+
+
+def test_heldout_changes_are_counted_not_named():
+    from qa.evaluation.report import _comparison_md
+
+    baseline = baseline_dict(_run(GOOD))
+    now = _run([GOOD[0], _row("q2", "factual", False), _row("q3", "definition", False, split="heldout"),
+                GOOD[3], _row("q5", "factual", True, split="heldout")])
+    cmp = compare(now, baseline, "b.json")
+    assert [r.id for r in cmp.regressions] == ["q2", "q3"]  # the gate counts both
+    shown, heldout = cmp.listed()
+    assert [r.id for r in shown] == ["q2"] and heldout == 1
+    assert cmp.improvements == []  # q5 is heldout: not named either
+    md = "\n".join(_comparison_md(cmp))
+    assert "q2" in md and "q3" not in md and "1 heldout question(s), not listed" in md
