@@ -24,6 +24,7 @@ from qa.index.embedding import Embedder
 from qa.index.query_encoder import QueryEncoder, load_query_encoder
 from qa.index.schema import DocumentRecord, Manifest, PassageRecord, SentenceRecord
 from qa.index.store import IndexStore, read_jsonl
+from qa.index.tokens import FORMAT as TOKEN_FORMAT
 from qa.index.tokens import SentenceTokens, TokenEncoding
 from qa.models import Answer, Citation, SearchHit, SearchResult, SourceDocument
 from qa.retrieve.dense import load_dense
@@ -60,8 +61,8 @@ class Engine:
             ]
             self.vectors = np.load(generation / "vectors.npy", mmap_mode="r")
             self.sentence_vectors = np.load(generation / "sentence_vectors.npy", mmap_mode="r")
-            self.sentence_tokens = (SentenceTokens.load(generation) if manifest.sentence_tokens
-                                    else SentenceTokens.empty(manifest.dim))
+            self.sentence_tokens = (SentenceTokens.load(generation, manifest.dim)
+                                    if manifest.sentence_tokens == TOKEN_FORMAT else SentenceTokens.empty(manifest.dim))
             dense = load_dense(generation / "dense.faiss")
             lexical = LexicalIndex.load(generation / "bm25")
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:

@@ -30,6 +30,7 @@ from qa.index.schema import (
     SentenceRecord,
 )
 from qa.index.store import IndexStore, write_jsonl
+from qa.index.tokens import FORMAT as TOKEN_FORMAT
 from qa.index.tokens import SentenceTokens
 from qa.ingest.boilerplate import repeated_lines
 from qa.ingest.chunk import Chunk, Chunker, embedding_text
@@ -284,7 +285,7 @@ def _unchanged(prev: Manifest, settings: Settings, docs: list[CleanDocument], wi
         and prev.chunk_overlap == settings.chunk_overlap
         and prev.pipeline_version == PIPELINE_VERSION
         and prev.sentence_vectors == with_sentences
-        and prev.sentence_tokens == with_sentences
+        and prev.sentence_tokens == (TOKEN_FORMAT if with_sentences else "")
         # a changed QA_EXACT_SEARCH_MAX (or approximate index type) rebuilds the dense index
         and prev.dense_index == dense_kind(prev.passages, settings.exact_search_max)
     )
@@ -315,13 +316,13 @@ def _fill_vectors(plans, store, embedder, rebuild, say) -> int:
             and cached["chunks"].shape[0] == len(plan.chunks)
             and cached["sentences"].shape[0] == len(plan.sentences)
             # entries from before word-piece vectors were kept are embedded again
-            and (not plan.sentences or "token_counts" in cached)
+            and (not plan.sentences or "token_bits" in cached)
         ):
             plan.chunk_vectors = cached["chunks"]
             plan.sentence_vectors = cached["sentences"]
             if plan.sentences:
                 plan.sentence_tokens = SentenceTokens(
-                    cached["token_codes"], cached["token_scales"], cached["token_counts"])
+                    cached["token_bits"], cached["token_counts"], plan.chunk_vectors.shape[1])
         else:
             todo.append(plan)
     if not todo:
@@ -357,7 +358,7 @@ def _embed_group(group: list[_DocPlan], store: IndexStore, embedder: Embedder) -
         arrays = {"chunks": plan.chunk_vectors, "sentences": plan.sentence_vectors}
         if plan.sentences:
             plan.sentence_tokens = tok = SentenceTokens.quantize(pieces[si : si + len(plan.sentences)], dim)
-            arrays |= {"token_codes": tok.codes, "token_scales": tok.scales, "token_counts": tok.counts}
+            arrays |= {"token_bits": tok.bits, "token_counts": tok.counts}
         ci += len(plan.chunks)
         si += len(plan.sentences)
         store.save_cached(plan.key, **arrays)
@@ -422,7 +423,7 @@ def _write_generation(gen: Path, settings, plans, skip, dup, cleaned, with_sente
         chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), passages=len(passages),
         dense_index=kind, documents=entries, pipeline_version=PIPELINE_VERSION,
-        sentence_vectors=with_sentences, sentence_tokens=with_sentences,
+        sentence_vectors=with_sentences, sentence_tokens=TOKEN_FORMAT if with_sentences else "",
     )
     (gen / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2), encoding="utf-8")
     return manifest

@@ -164,8 +164,9 @@ class Manifest:
     documents: dict[str, DocumentEntry]
     pipeline_version: int = 1
     sentence_vectors: bool = True
-    # Word-piece vectors of the sentences (qa/index/tokens.py); indexes from before them read False.
-    sentence_tokens: bool = False
+    # How the sentences' word pieces are stored (qa/index/tokens.py FORMAT); "" for none (indexes
+    # without sentences, and indexes from before word pieces were kept).
+    sentence_tokens: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:

@@ -70,10 +70,10 @@ class PgEngine(Engine):
         dim = meta.manifest.dim
         self.documents, sent_parts, sent_base, token_parts = {}, [], {}, []
         total = 0
-        for (doc_id, source, title, text, segments, duplicates, vecs, codes, scales, counts, offsets_in,
+        for (doc_id, source, title, text, segments, duplicates, vecs, bits, counts, offsets_in,
              page_starts) in conn.execute(
-            "SELECT doc_id, source, title, text, segments, duplicates, sentence_vectors, token_codes, "
-            "token_scales, token_counts, offsets_in, page_starts FROM qa_documents ORDER BY position"
+            "SELECT doc_id, source, title, text, segments, duplicates, sentence_vectors, token_bits, "
+            "token_counts, offsets_in, page_starts FROM qa_documents ORDER BY position"
         ):
             self.documents[doc_id] = DocumentRecord.from_row({
                 "doc_id": doc_id, "source": source, "title": title, "text": text,
@@ -84,7 +84,7 @@ class PgEngine(Engine):
             sent_base[doc_id] = total
             total += len(part)
             sent_parts.append(part)
-            token_parts.append(SentenceTokens.from_bytes(codes, scales, counts, dim))
+            token_parts.append(SentenceTokens.from_bytes(bits, counts, dim))
         self.sentence_vectors = np.concatenate(sent_parts) if sent_parts else np.zeros((0, dim), np.float16)
         self.sentence_tokens = SentenceTokens.concat(token_parts, dim)
         columns = ", ".join(f"s.{c}" for c in SentenceRecord.PG_COLUMNS)

@@ -33,7 +33,7 @@ WRITE_LOCK = 0x71615F696E646578  # "qa_index"
 TABLES = ("qa_sentences", "qa_passages", "qa_documents", "qa_meta")
 # Bump when the tables change; `qa index` then rebuilds them, and loading an older
 # layout says to rebuild (kept as the comment on qa_meta).
-SCHEMA_VERSION = 4  # 4: documents' sentence word-piece vectors; 3: documents.offsets_in and page_starts, sentences.code
+SCHEMA_VERSION = 5  # 5: word pieces as sign bits; 4: documents' sentence word-piece vectors; 3: documents.offsets_in and page_starts, sentences.code
 
 
 def create_tables(conn, dim: int) -> None:
@@ -60,8 +60,7 @@ def create_tables(conn, dim: int) -> None:
             cache_key text NOT NULL,        -- content hash + settings: equal means rows unchanged
             kept int[] NOT NULL,            -- chunk numbers kept after passage de-duplication
             sentence_vectors bytea NOT NULL, -- float16 little-endian, (sentences, dim)
-            token_codes bytea NOT NULL,     -- the sentences' word-piece vectors, int8 (pieces, dim)
-            token_scales bytea NOT NULL,    -- float16 little-endian, one per word piece
+            token_bits bytea NOT NULL,      -- the sentences' word pieces, sign bits (pieces, dim / 8)
             token_counts int[] NOT NULL,    -- word pieces per sentence (qa/index/tokens.py)
             offsets_in text NOT NULL,       -- "file" or "extracted": what the offsets index
             page_starts int[] NOT NULL      -- PDF: offset where each page's text starts

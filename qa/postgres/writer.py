@@ -32,6 +32,7 @@ from qa.index.embedding import Embedder
 from qa.index.query_encoder import ensure_query_encoder
 from qa.index.schema import FORMAT_VERSION, DocumentEntry, DocumentRecord, Manifest, SentenceRecord
 from qa.index.store import IndexStore
+from qa.index.tokens import FORMAT as TOKEN_FORMAT
 from qa.index.tokens import SentenceTokens
 from qa.ingest.readers import RawDocument
 from qa.postgres import tables
@@ -140,7 +141,7 @@ def _same_settings(prev: Manifest, settings: Settings, with_sentences: bool) -> 
         and prev.chunk_overlap == settings.chunk_overlap
         and prev.pipeline_version == PIPELINE_VERSION
         and prev.sentence_vectors == with_sentences
-        and prev.sentence_tokens == with_sentences
+        and prev.sentence_tokens == (TOKEN_FORMAT if with_sentences else "")
     )
 
 
@@ -182,7 +183,8 @@ def _manifest(
         chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         passages=sum(len(v) for v in kept_ords.values()), dense_index=DENSE_KIND, documents=entries,
-        pipeline_version=PIPELINE_VERSION, sentence_vectors=with_sentences, sentence_tokens=with_sentences,
+        pipeline_version=PIPELINE_VERSION, sentence_vectors=with_sentences,
+        sentence_tokens=TOKEN_FORMAT if with_sentences else "",
     )
 
 
@@ -191,11 +193,11 @@ def _insert(conn, plans, kept_ords, manifest: Manifest, generation: int) -> None
     with conn.cursor() as cur:
         with cur.copy(
             "COPY qa_documents (doc_id, position, source, title, text, segments, duplicates, cache_key, "
-            "kept, sentence_vectors, token_codes, token_scales, token_counts, offsets_in, page_starts) "
+            "kept, sentence_vectors, token_bits, token_counts, offsets_in, page_starts) "
             "FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
             copy.set_types(["text", "int4", "text", "text", "text", "jsonb", "jsonb", "text", "int4[]", "bytea",
-                            "bytea", "bytea", "int4[]", "text", "int4[]"])
+                            "bytea", "int4[]", "text", "int4[]"])
             for p in plans:
                 d = DocumentRecord.of(p.doc, manifest.documents[p.doc.doc_id].duplicates)
                 copy.write_row((
