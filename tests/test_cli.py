@@ -128,3 +128,14 @@ def test_a_question_with_non_utf8_bytes_is_a_clean_error(index_args):
 def test_a_question_without_words_is_rejected(index_args):
     out = qa("ask", *index_args, "???")
     assert out.returncode == 2 and "has no words" in out.stderr and out.stdout == ""
+
+
+def test_the_readme_quickstart_shows_what_qa_answers(index_args):
+    """The README's example output is qa's real output for its question (kept true, not hand-edited)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    prompt = '$ .venv/bin/qa ask "How many STPs are there in England?"\n'
+    assert prompt in readme
+    shown = readme.split(prompt, 1)[1].split("```", 1)[0]
+    out = qa("ask", "How many STPs are there in England?", *index_args)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == shown
