@@ -17,6 +17,7 @@ import json
 import os
 import re
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,7 +36,10 @@ sync_api = pytest.importorskip(
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 HOST_PAGE = Path(__file__).parent / "widget_host" / "index.html"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The screenshots are taken on every run (the page must render); they replace the copies the
+# README shows only when asked, so a test run leaves the working tree as it found it.
+SCREENSHOTS = (ROOT / "docs" / "screenshots" if os.environ.get("QA_UPDATE_SCREENSHOTS") == "1"
+               else Path(tempfile.gettempdir()) / "qa-widget-screenshots")
 CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
