@@ -194,17 +194,16 @@ def prepare_corpus(
     if documents is None:
         corpus = read_corpus(settings.seeds_dir, log or _log_to_stderr)
         raw, skipped = corpus.documents, corpus.skipped
-        _check_skipped(skipped, raw, settings.seeds_dir, strict, log or _log_to_stderr)
     else:
         raw = documents
     say(f"cleaning {len(raw)} documents")
     boilerplate = repeated_lines(raw)
+    # A document the cleaner cannot handle is a bug to report, but it must not cost the user
+    # the rest of the corpus: it is skipped like an unreadable file (--strict stops on both).
     cleaned, failed = _clean_each(raw, boilerplate)
-    if failed:
-        # A document the cleaner cannot handle is a bug to report, but it must not cost the
-        # user the rest of the corpus: it is skipped like an unreadable file (--strict stops).
-        _check_skipped(failed, cleaned, settings.seeds_dir, strict, log or _log_to_stderr)
-        skipped = skipped + failed
+    skipped = skipped + failed
+    if documents is None or failed:
+        _check_skipped(skipped, cleaned, settings.seeds_dir, strict, log or _log_to_stderr)
     dup = find_duplicates({d.doc_id: d.body_text() for d in cleaned}, DOC_DUPLICATE_THRESHOLD)
     dropped = {d.dropped for d in dup}
     dropped_docs = _dropped_documents(dup, cleaned)
