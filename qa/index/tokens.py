@@ -132,8 +132,7 @@ def _width(dim: int) -> int:
     return (dim + 7) // 8
 
 
-def best_matches(query: np.ndarray, sentence: np.ndarray) -> np.ndarray:
-    """For each of the question's word pieces, its best cosine with any of one sentence's."""
-    if not len(query) or not len(sentence):
-        return np.zeros(len(query), dtype=np.float32)
-    return (query @ sentence.T).max(axis=1)
+def unit_rows(rows: np.ndarray) -> np.ndarray:
+    """``rows`` as float32, each scaled to length 1 (a zero row stays zero)."""
+    rows = np.asarray(rows, dtype=np.float32)
+    return rows / np.clip(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12, None)

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from qa.errors import IndexMismatchError
-from qa.index.tokens import FILES, SentenceTokens, best_matches
+from qa.index.tokens import FILES, SentenceTokens
+
+
+def best_matches(query: np.ndarray, sentence: np.ndarray) -> np.ndarray:
+    """The reference: each question piece's best cosine with one sentence's pieces, plainly."""
+    if not len(query) or not len(sentence):
+        return np.zeros(len(query), dtype=np.float32)
+    return (query @ sentence.T).max(axis=1)
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -62,11 +69,12 @@ def test_files_that_disagree_are_refused(tmp_path):
 
 
 def test_best_matches_takes_each_question_piece_s_nearest_sentence_piece():
-    q = _unit(np.array([[1.0, 0.0], [0.0, 1.0]]))
-    s = _unit(np.array([[1.0, 0.1], [1.0, 1.0]]))
-    best = best_matches(q, s)
-    np.testing.assert_allclose(best, [s[0, 0], s[1, 1]], rtol=1e-6)
-    assert list(best_matches(q, np.zeros((0, 2)))) == [0.0, 0.0]
+    # sentence 0: pieces with signs (+, +) and (-, +); sentence 1: none
+    stored = SentenceTokens.quantize([np.array([[2.0, 1.0], [-1.0, 3.0]]), np.zeros((0, 2))], 2)
+    q = np.array([[1.0, 0.0], [-1.0, 0.0]], dtype=np.float32)
+    half = 1 / np.sqrt(2)
+    np.testing.assert_allclose(stored.best_matches(q, [0, 1]), [[half, half], [0.0, 0.0]], rtol=1e-6)
+    assert stored.best_matches(q[:0], [0]).shape == (1, 0)
 
 
 def test_a_question_s_candidates_are_matched_in_one_go_as_one_by_one():

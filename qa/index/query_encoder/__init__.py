@@ -29,7 +29,7 @@ from qa.index.query_encoder.export import (
 from qa.index.query_encoder.numpy_bert import NumpyBertEncoder
 from qa.index.query_encoder.onnx import OnnxQueryEncoder, pool
 from qa.index.query_encoder.safetensors import read_safetensors, write_safetensors
-from qa.index.tokens import TokenEncoding
+from qa.index.tokens import TokenEncoding, unit_rows
 
 if TYPE_CHECKING:
     from qa.index.embedding import Embedder
@@ -59,8 +59,7 @@ class SentenceTransformerQueryEncoder:
                   truncation=True, max_length=self.embedder.max_tokens)
         offsets = tuple(tuple(o) for o, s in zip(enc["offset_mapping"], enc["special_tokens_mask"], strict=True)
                         if not s)
-        tokens = pieces[0] / np.clip(np.linalg.norm(pieces[0], axis=1, keepdims=True), 1e-12, None)
-        return TokenEncoding(vectors[0], tokens.astype(np.float32), offsets[: len(tokens)], text)
+        return TokenEncoding(vectors[0], unit_rows(pieces[0]), offsets[: len(pieces[0])], text)
 
 
 def load_query_encoder(

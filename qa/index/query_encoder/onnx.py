@@ -17,7 +17,7 @@ from qa.index.query_encoder.bundle import (
     ExportError,
     read_meta,
 )
-from qa.index.tokens import TokenEncoding
+from qa.index.tokens import TokenEncoding, unit_rows
 
 
 class _TokenizedEncoder:
@@ -68,9 +68,7 @@ class _TokenizedEncoder:
         hidden = self._token_embeddings(feeds)
         vector = pool(hidden, feeds["attention_mask"], self.pooling, self.normalize)[0]
         keep = [i for i, special in enumerate(enc.special_tokens_mask) if not special]
-        tokens = hidden[0, keep].astype(np.float32)
-        tokens /= np.clip(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12, None)
-        return TokenEncoding(vector, tokens, tuple(tuple(enc.offsets[i]) for i in keep), text)
+        return TokenEncoding(vector, unit_rows(hidden[0, keep]), tuple(tuple(enc.offsets[i]) for i in keep), text)
 
     def _token_embeddings(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
