@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,14 +36,20 @@ def test_killed_build_resumes_and_embeds_only_the_rest(tmp_path: Path):
     make_corpus(seeds, documents=36)
 
     first = qa_index(seeds, index)
+    # Read stderr as it comes: the progress line follows a group's checkpoints, so killing on
+    # the checkpoints alone could land between them and the line (a race, not a missing line).
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(first.stderr.readline, "")), daemon=True)
+    reader.start()
     deadline = time.monotonic() + 300
-    while len(checkpointed(index)) < 2:
-        assert first.poll() is None, f"the build ended before it could be killed: {first.stderr.read()[-2000:]}"
+    while len(checkpointed(index)) < 2 or not any(line.startswith("embedded ") for line in lines):
+        assert first.poll() is None, f"the build ended before it could be killed: {''.join(lines)[-2000:]}"
         assert time.monotonic() < deadline, "no document was checkpointed within 300 s"
         time.sleep(0.02)
     first.kill()  # SIGKILL: no cleanup code runs
     first.wait()
-    stderr = first.stderr.read()
+    reader.join(timeout=10)
+    stderr = "".join(lines)
     assert not (index / "CURRENT").exists()  # it died before writing an index
 
     saved = checkpointed(index)
