@@ -150,8 +150,11 @@ class ExtractiveAnswerer:
             for sid in ids:
                 c = all_cos[position[sid]]
                 rec = sentences(sid)
-                if rec.code or (rec.byline and not asks_who):
-                    continue  # "Name 01/03/2017 at 18:21" only says who wrote what follows
+                if rec.code or rec.heading or (rec.byline and not asks_who):
+                    # "Name 01/03/2017 at 18:21" only says who wrote what follows; a heading
+                    # ("Restoring a file") names a section: its words count for the passage
+                    # (lex_passage, the next sentence's window), the sentences under it answer.
+                    continue
                 i = position[sid]
                 window = set(terms[i]).union(*terms[max(0, i - 1) : i + 2])
                 near = all_cos[max(0, i - 1) : i + 2]
@@ -225,7 +228,7 @@ def _with_list(pick: Pick, sentences: Callable[[int], SentenceRecord], budget: i
     prev = rec
     for sid in pick.passage.sent_ids[pick.passage.sent_ids.index(rec.sid) + 1 :]:
         item = sentences(sid)
-        if item.doc_id != rec.doc_id or item.section != rec.section or item.byline or item.code:
+        if item.doc_id != rec.doc_id or item.section != rec.section or item.byline or item.code or item.heading:
             break
         if item.start - prev.end > _LIST_GAP:
             break  # something was dropped in between (a page break's footnotes): not one quote

@@ -83,35 +83,39 @@ class SentenceRecord:
     byline: bool = False
     list_item: bool = False
     code: bool = False
+    heading: bool = False  # a heading the markup declares: context for the sentences under it, never an answer
 
     # Column names in qa_sentences (``start``/``end`` are SQL keywords there).
     PG_COLUMNS = ("doc_id", "section", "text", "start_offset", "end_offset", "author", "byline", "list_item",
-                  "code")
+                  "code", "heading")
+    PG_TYPES = ("text", "text", "text", "int4", "int4", "text", "bool", "bool", "bool", "bool")  # for binary COPY
 
     @classmethod
     def of(cls, sid: int, doc_id: str, s: Sentence) -> SentenceRecord:
         return cls(sid, doc_id, s.section, s.text, s.start, s.end, s.author, bool(s.byline), bool(s.list_item),
-                   bool(s.code))
+                   bool(s.code), bool(s.heading))
 
     def to_row(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "section": self.section, "text": self.text, "start": self.start,
                 "end": self.end, "author": self.author, "byline": self.byline, "list_item": self.list_item,
-                "code": self.code}
+                "code": self.code, "heading": self.heading}
 
     @classmethod
     def from_row(cls, sid: int, row: dict[str, Any]) -> SentenceRecord:
         return cls(sid, row["doc_id"], row["section"], row["text"], row["start"], row["end"], row.get("author"),
-                   bool(row.get("byline", False)), bool(row.get("list_item", False)), bool(row.get("code", False)))
+                   bool(row.get("byline", False)), bool(row.get("list_item", False)), bool(row.get("code", False)),
+                   bool(row.get("heading", False)))
 
     def to_pg(self) -> tuple:
         """Values for ``PG_COLUMNS``."""
         return (self.doc_id, self.section, self.text, self.start, self.end, self.author, self.byline,
-                self.list_item, self.code)
+                self.list_item, self.code, self.heading)
 
     @classmethod
     def from_pg(cls, sid: int, values: tuple) -> SentenceRecord:
-        doc_id, section, text, start, end, author, byline, list_item, code = values
-        return cls(sid, doc_id, section, text, start, end, author, bool(byline), bool(list_item), bool(code))
+        doc_id, section, text, start, end, author, byline, list_item, code, heading = values
+        return cls(sid, doc_id, section, text, start, end, author, bool(byline), bool(list_item), bool(code),
+                   bool(heading))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ of the quote and stays in the answer too.
 
 from __future__ import annotations
 
+import bisect
 import re
 from array import array
 from dataclasses import dataclass, field
@@ -98,6 +99,10 @@ class Paragraph:
     # exactly its text and never the footnotes in between.
     gaps: list[int] = field(default_factory=list)
     code: bool = False  # a code block (Markdown): verbatim, one unit, never quoted as prose
+    # A heading the markup declares (Markdown "#"): it names the section below it and is
+    # searched with it, but it is never an answer on its own ("Restoring a file" answers
+    # nothing; the sentences under it do).
+    heading: bool = False
     protected: list[tuple[int, int]] = field(default_factory=list)  # inline code: no sentence ends inside
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
@@ -115,6 +120,7 @@ class Sentence:
     byline: bool = False
     list_item: bool = False  # a bullet point: what a sentence ending in ":" goes on to list
     code: bool = False  # a code block: indexed for search, never an answer sentence
+    heading: bool = False  # a declared heading: indexed for search, never an answer sentence
 
 
 @dataclass
@@ -149,7 +155,7 @@ class CleanDocument:
                 out.append(
                     Sentence(
                         p.section, p.group, p.text[span.start : span.end], start, end, p.author, p.byline,
-                        p.list_item,
+                        p.list_item, heading=p.heading,
                     )
                 )
         return out
@@ -230,8 +236,24 @@ def clean_document(doc: RawDocument, boilerplate: frozenset[str] = frozenset()) 
         clean = clean_markdown(doc)
     else:
         clean = _clean_lines(doc, boilerplate)
+        if doc.headings:
+            _mark_headings(clean.paragraphs, doc.headings)
     clean.offsets_in, clean.page_starts = doc.offsets_in, doc.page_starts
     return clean
+
+
+def _mark_headings(paragraphs: list[Paragraph], headings: tuple[tuple[int, int], ...]) -> None:
+    """A paragraph made only of the page's <h1>-<h6> lines is a heading (the line cleaner may
+    join a heading's lines, split by a <br>, into one paragraph)."""
+    starts = [a for a, _ in headings]
+    for p in paragraphs:
+        i = bisect.bisect_right(starts, p.offsets[0]) - 1
+        j = bisect.bisect_right(starts, p.offsets[-1]) - 1
+        if i < 0 or p.offsets[0] >= headings[i][1] or p.offsets[-1] >= headings[j][1]:
+            continue
+        # every line from the first to the last is a heading line: no text line between them
+        if all(headings[k + 1][0] == headings[k][1] + 1 for k in range(i, j)):
+            p.heading = True
 
 
 def _clean_lines(doc: RawDocument, boilerplate: frozenset[str]) -> CleanDocument:

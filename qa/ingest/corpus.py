@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa.errors import InvalidDocumentError
@@ -131,8 +131,7 @@ def read_corpus(folder: Path, log: Callable[[str], None] = lambda _m: None) -> C
                                               "only images: run OCR first, e.g. ocrmypdf)"))
             continue
         if doc_id in seen:  # a.txt and a.md share a stem
-            doc = RawDocument(f"{doc_id}{path.suffix.lower()}", doc.source, doc.text, doc.kind, doc.sha256,
-                              doc.offsets_in, doc.page_starts, doc.title)
+            doc = replace(doc, doc_id=f"{doc_id}{path.suffix.lower()}")
         seen.add(doc.doc_id)
         corpus.documents.append(doc)
     if total >= LARGE_INPUT_BYTES:

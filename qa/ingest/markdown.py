@@ -61,7 +61,7 @@ class _Builder:
             if close >= 0:
                 self.cursor = close + 1
 
-    def paragraph(self, group: int, list_item: bool) -> Paragraph | None:
+    def paragraph(self, group: int, list_item: bool, heading: bool = False) -> Paragraph | None:
         while self.chars and self.chars[-1] == " ":
             self.chars.pop()
             self.offsets.pop()
@@ -72,7 +72,8 @@ class _Builder:
         if not _HAS_WORD.search(text):
             return None  # a rule, a row of numbers: no words, not prose
         protected = [(a - lead, b - lead) for a, b in self.protected]
-        return Paragraph("body", group, text, self.offsets[lead:], list_item=list_item, protected=protected)
+        return Paragraph("body", group, text, self.offsets[lead:], list_item=list_item, protected=protected,
+                         heading=heading)
 
 
 def _line_starts(raw: str) -> list[int]:
@@ -117,7 +118,7 @@ def clean_markdown(doc: RawDocument) -> CleanDocument:
             row.put(" ")
         elif tok.type == "inline" and tok.map:
             start, end = lines[tok.map[0]], min(len(raw), lines[tok.map[1]] - 1)
-            para = _inline(raw, start, end, tok.children or [], group, lists > 0)
+            para = _inline(raw, start, end, tok.children or [], group, lists > 0, heading)
             if para is None:
                 continue
             if heading and title is None:
@@ -135,10 +136,11 @@ def clean_markdown(doc: RawDocument) -> CleanDocument:
     return CleanDocument(doc.doc_id, doc.source, short_title(title), doc.text, doc.sha256, paragraphs)
 
 
-def _inline(raw: str, start: int, end: int, children, group: int, list_item: bool) -> Paragraph | None:
+def _inline(raw: str, start: int, end: int, children, group: int, list_item: bool,
+            heading: bool) -> Paragraph | None:
     b = _Builder(raw, start, end)
     _put_inline(b, children)
-    return b.paragraph(group, list_item)
+    return b.paragraph(group, list_item, heading)
 
 
 def _put_inline(b: _Builder, children) -> None:

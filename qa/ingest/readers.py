@@ -32,6 +32,9 @@ class RawDocument:
     # PDF only: where each page starts in ``text`` (page n starts at page_starts[n - 1]).
     page_starts: tuple[int, ...] = ()
     title: str | None = None  # the title the format declares (HTML <h1>/<title>)
+    # HTML only: [start, end) of each <h1>-<h6> line in ``text``. A heading names the section
+    # under it: searched with it, never quoted as an answer on its own.
+    headings: tuple[tuple[int, int], ...] = ()
 
 
 def display_path(path: Path) -> str:
@@ -65,8 +68,21 @@ def html_title(tree) -> str | None:
     return None
 
 
-def html_to_text(html: str) -> tuple[str, str | None]:
-    """Visible text of an HTML page, one block element per line, and the page's title."""
+@dataclass(frozen=True)
+class HtmlText:
+    text: str  # visible text, one block element per line
+    title: str | None
+    headings: tuple[tuple[int, int], ...]  # [start, end) of each <h1>-<h6> line in ``text``
+
+
+_HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+# Private-use characters mark where a heading opens and closes while the text is assembled
+# (whitespace is collapsed afterwards, which moves every offset); they never reach the text.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def html_to_text(html: str) -> HtmlText:
+    """Visible text of an HTML page, one block element per line, its title and its headings."""
     from selectolax.lexbor import LexborHTMLParser  # lazy: only HTML corpora pay for it
 
     tree = LexborHTMLParser(html)
@@ -75,24 +91,41 @@ def html_to_text(html: str) -> tuple[str, str | None]:
         node.decompose()
     root = tree.body or tree.root
     if root is None:
-        return "", title
+        return HtmlText("", title, ())
     parts: list[str] = []
     stack = [(root, True)]
     while stack:  # iterative: a deeply nested page must not hit the recursion limit
         node, entering = stack.pop()
         if node.tag == "-text":
-            parts.append(node.text_content or "")
+            parts.append((node.text_content or "").replace(_OPEN, "").replace(_CLOSE, ""))
             continue
         block = node.tag in _BLOCK_TAGS
+        heading = node.tag in _HEADING_TAGS
         if block:
+            if heading and not entering:
+                parts.append(_CLOSE)
             parts.append("\n")
+            if heading and entering:
+                parts.append(_OPEN)
         if entering:
             if block:
                 stack.append((node, False))
             children = list(node.iter(include_text=True))
             stack.extend((child, True) for child in reversed(children))
-    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line), title
+    lines: list[str] = []
+    headings: list[tuple[int, int]] = []
+    pos, depth = 0, 0
+    for raw_line in "".join(parts).split("\n"):
+        inside = depth > 0 or _OPEN in raw_line
+        depth += raw_line.count(_OPEN) - raw_line.count(_CLOSE)
+        line = " ".join(raw_line.replace(_OPEN, " ").replace(_CLOSE, " ").split())
+        if not line:
+            continue
+        if inside:
+            headings.append((pos, pos + len(line)))
+        lines.append(line)
+        pos += len(line) + 1
+    return HtmlText("\n".join(lines), title, tuple(headings))
 
 
 def pdf_to_text(data: bytes, source: str) -> tuple[str, tuple[int, ...]]:
@@ -151,7 +184,8 @@ def load_file(path: Path, doc_id: str | None = None) -> RawDocument:
         text, pages = pdf_to_text(data, source)
         return RawDocument(doc_id, source, text, "pdf", sha, "extracted", pages)
     if suffix in (".html", ".htm"):
-        text, title = html_to_text(decode_bytes(data, source, declared_html_charset(data)))
-        return RawDocument(doc_id, source, text, "html", sha, "extracted", title=title)
+        page = html_to_text(decode_bytes(data, source, declared_html_charset(data)))
+        return RawDocument(doc_id, source, page.text, "html", sha, "extracted", title=page.title,
+                           headings=page.headings)
     kind = "markdown" if suffix == ".md" else "text"
     return RawDocument(doc_id, source, decode_bytes(data, source), kind, sha)

@@ -33,7 +33,7 @@ WRITE_LOCK = 0x71615F696E646578  # "qa_index"
 TABLES = ("qa_sentences", "qa_passages", "qa_documents", "qa_meta")
 # Bump when the tables change; `qa index` then rebuilds them, and loading an older
 # layout says to rebuild (kept as the comment on qa_meta).
-SCHEMA_VERSION = 5  # 5: word pieces as sign bits; 4: documents' sentence word-piece vectors; 3: documents.offsets_in and page_starts, sentences.code
+SCHEMA_VERSION = 6  # 6: sentences.heading; 5: word pieces as sign bits; 4: documents' sentence word-piece vectors; 3: documents.offsets_in and page_starts, sentences.code
 
 
 def create_tables(conn, dim: int) -> None:
@@ -97,6 +97,7 @@ def create_tables(conn, dim: int) -> None:
             byline boolean NOT NULL,
             list_item boolean NOT NULL,
             code boolean NOT NULL,          -- a code block: searchable, never quoted as prose
+            heading boolean NOT NULL,       -- a declared heading: context for what follows, never an answer
             PRIMARY KEY (doc_id, ord)
         )"""
     )

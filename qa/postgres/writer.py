@@ -211,7 +211,7 @@ def _insert(conn, plans, kept_ords, manifest: Manifest, generation: int) -> None
         with cur.copy(
             f"COPY qa_sentences (ord, {', '.join(SentenceRecord.PG_COLUMNS)}) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["int4", "text", "text", "text", "int4", "int4", "text", "bool", "bool", "bool"])
+            copy.set_types(["int4", *SentenceRecord.PG_TYPES])
             for p in plans:
                 for j, s in enumerate(p.sentences):
                     copy.write_row((j, *SentenceRecord.of(j, p.doc.doc_id, s).to_pg()))

@@ -114,3 +114,56 @@ def test_the_answer_sentence_wins_on_word_pieces(mill):
     scored = mill.score(question, mill.retrieve(question, 5), mill.encode_query(question))
     tok = scored.matrix[:, FEATURES.index("tok_idf")]
     assert scored.records[int(tok.argmax())].text == "Visitors can climb to the top on weekends."
+
+
+FAQ = """# Snapvault
+
+## What is Snapvault?
+
+Snapvault is a command-line tool that copies a folder to a remote server every night and keeps thirty daily
+snapshots.
+
+## Restoring a file
+
+Run `snapvault restore PATH --date YYYY-MM-DD` to bring back a file as it was on that day. Restores older than
+thirty days are not possible.
+
+## Where is the configuration?
+
+The configuration file lives in `~/.config/snapvault/config.toml`.
+"""
+
+
+@pytest.fixture(scope="module")
+def faq(tmp_path_factory):
+    from qa.engine import Engine
+    from qa.index.build import build_index
+
+    root = tmp_path_factory.mktemp("faq")
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "snapvault.md").write_text(FAQ, encoding="utf-8")
+    settings = Settings(seeds_dir=docs, index_dir=root / "index")
+    build_index(settings, log=lambda _m: None)
+    return Engine.load(settings)
+
+
+@pytest.mark.parametrize(("question", "quote"), [
+    ("What is Snapvault?", "Snapvault is a command-line tool"),
+    ("How do I restore a file?", "Run `snapvault restore PATH"),
+    # On a one-page corpus this one's evidence sits near the threshold: refusing is honest,
+    # quoting the heading "Where is the configuration?" back (as before headings were marked) is not.
+    ("Where is the configuration file?", None),
+])
+def test_a_markdown_heading_is_never_the_answer_the_text_under_it_is(faq, question, quote):
+    # A FAQ page's headings repeat the question ("What is Snapvault?") or name the section
+    # ("Restoring a file"); quoting them back answers nothing.
+    answer = faq.ask(question, explain=True)
+    quotes = [c.quote for c in answer.citations]
+    headings = {"Snapvault", "What is Snapvault?", "Restoring a file", "Where is the configuration?"}
+    assert not headings & set(quotes), quotes
+    assert not headings & {s.text for s in answer.explanation.sentences}  # not even a candidate
+    if quote is not None:
+        assert not answer.abstained and quotes[0].startswith(quote), quotes
+    elif not answer.abstained:
+        assert quotes[0].startswith("The configuration file lives in"), quotes

@@ -218,6 +218,12 @@ def test_incremental_reindex_rewrites_only_the_changed_document(tmp_path, databa
     assert not answer.abstained and "telescopes" in answer.answer
     assert all(c.doc_id != "orchard" for c in engine.search("apple trees", 5).hits)
 
+    # A Markdown heading is stored as one (searched, never an answer sentence), as locally.
+    (settings.seeds_dir / "tides.md").write_text("# Tide tables\n\n## Spring tides\n\nSpring tides come twice a month.\n")
+    build_index(settings)
+    sentences = {s.text: s.heading for s in Engine.load(settings).sentences if s.doc_id == "tides"}
+    assert sentences == {"Tide tables": True, "Spring tides": True, "Spring tides come twice a month.": False}
+
 
 def test_failed_write_leaves_the_previous_index(tmp_path, database, cache_dir, monkeypatch):
     from qa.engine import Engine

@@ -8,10 +8,10 @@ from qa.models import Segment
 
 def test_sentence_round_trips_through_jsonl_and_postgres_rows():
     s = SentenceRecord(7, "doc", "comments", "Nice work.", 10, 20, author="A Reader", byline=False,
-                       list_item=True, code=False)
+                       list_item=True, code=False, heading=True)
     assert SentenceRecord.from_row(7, s.to_row()) == s
     assert SentenceRecord.from_pg(7, s.to_pg()) == s
-    assert len(s.to_pg()) == len(SentenceRecord.PG_COLUMNS)
+    assert len(s.to_pg()) == len(SentenceRecord.PG_COLUMNS) == len(SentenceRecord.PG_TYPES)
 
 
 def test_old_sentence_rows_read_with_defaults():

@@ -129,6 +129,8 @@ def test_md_reader_keeps_structure(corpus):
     assert not any("](" in t or "**" in t or "__" in t for t in texts)
     # headings start sections: chunks never cross them
     assert len({s.group for s in sentences}) == 2
+    # headings are marked as such (searched, never an answer on their own); nothing else is
+    assert [s.text for s in sentences if s.heading] == ["fastcsv: quick CSV parsing", "Installing fastcsv"]
 
 
 def test_html_offsets_index_the_extracted_text(engine):
@@ -138,6 +140,20 @@ def test_html_offsets_index_the_extracted_text(engine):
     assert served.title == "How glaciers move"  # the <h1>, not "Keyboard shortcuts"
     # inline elements join their sentence instead of breaking it into lines
     assert "the function flow_rate() in the model estimates." in served.text
+    # the <h1> restates the question; it is searched, never quoted as the answer
+    assert all(c.quote != "How glaciers move" for c in cites)
+
+
+def test_html_headings_are_marked_and_nothing_else_is(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text("<h1>Tides</h1><p>Tides rise twice a day.</p><h2>Spring <br>tides</h2><p>They come with the "
+                    "<em>new</em> moon.</p><h3>Why it <b>matters</b></h3><div>Harbours flood.</div>", encoding="utf-8")
+    raw = load_file(page)
+    assert [raw.text[a:b] for a, b in raw.headings] == ["Tides", "Spring", "tides", "Why it matters"]
+    assert "\ue000" not in raw.text and "\ue001" not in raw.text
+    marked = [(s.text, s.heading) for s in clean_document(raw).sentences()]
+    assert marked == [("Tides", True), ("Tides rise twice a day.", False), ("Spring tides", True),
+                      ("They come with the new moon.", False), ("Why it matters", True), ("Harbours flood.", False)]
 
 
 def test_pdf_offsets_index_the_extracted_text_with_the_page(engine, capsys):
