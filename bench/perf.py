@@ -42,7 +42,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
-    "floor_ratio": 1.5,  # warm end-to-end p50 / (embed + bare dense search) p50
+    # warm end-to-end p50 / (embed + bare dense search) p50: issue 12 allows 2x for the learned
+    # answerer and its word pieces (issue 6, before them, asked 1.5x; RESULTS.md has both)
+    "floor_ratio": 2.0,
     "cold_start_s": 0.6,  # median fresh `qa ask` process
     "server_rss_mb": 250.0,
     "growth_1m_p95_ms": 50.0,  # dense retrieval at 1M passages
