@@ -254,6 +254,14 @@ def _mark_headings(paragraphs: list[Paragraph], headings: tuple[tuple[int, int],
         # every line from the first to the last is a heading line: no text line between them
         if all(headings[k + 1][0] == headings[k][1] + 1 for k in range(i, j)):
             p.heading = True
+    # A heading starts a section that chunks never cross, as in Markdown; the groups the line
+    # rules made (one reader comment each) stay apart too.
+    sections, seen, last = 0, {}, False
+    for p in paragraphs:
+        if p.heading and not last:
+            sections += 1
+        last = p.heading
+        p.group = seen.setdefault((p.group, sections), len(seen))
 
 
 def _clean_lines(doc: RawDocument, boilerplate: frozenset[str]) -> CleanDocument:

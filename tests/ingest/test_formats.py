@@ -154,6 +154,8 @@ def test_html_headings_are_marked_and_nothing_else_is(tmp_path):
     marked = [(s.text, s.heading) for s in clean_document(raw).sentences()]
     assert marked == [("Tides", True), ("Tides rise twice a day.", False), ("Spring tides", True),
                       ("They come with the new moon.", False), ("Why it matters", True), ("Harbours flood.", False)]
+    # each heading starts a section that chunks never cross, as in Markdown
+    assert [s.group for s in clean_document(raw).sentences()] == [0, 0, 1, 1, 2, 2]
 
 
 def test_pdf_offsets_index_the_extracted_text_with_the_page(engine, capsys):
