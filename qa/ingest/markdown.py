@@ -3,7 +3,9 @@
 Headings are section titles (the first one is the document's title, without "# ") and
 chunks never cross them; each list item is a paragraph of its own; link targets, `**`
 and other markup never reach the clean text; code blocks are kept whole and verbatim,
-and inline code is part of its sentence (a "?" inside it ends nothing).
+and inline code is part of its sentence (a "?" inside it ends nothing). A table row is one
+paragraph whose cells keep the source's " | " between them; the header row names the columns
+and, like a heading, is searched but never an answer on its own.
 
 markdown-it gives block tokens their lines but inline tokens no character offsets, so
 each piece of inline text is found in the block's source by a forward scan: every clean
@@ -95,7 +97,8 @@ def clean_markdown(doc: RawDocument) -> CleanDocument:
     group = 0
     lists = 0
     heading = False
-    row: _Builder | None = None  # a table row is one paragraph, its cells joined
+    head = False  # inside a table's header: its row names the columns, like a heading
+    row: _Builder | None = None  # a table row is one paragraph, its cells joined by " | "
     for tok in tokens:
         if tok.type in ("bullet_list_open", "ordered_list_open"):
             lists += 1
@@ -106,16 +109,19 @@ def clean_markdown(doc: RawDocument) -> CleanDocument:
             group += 1  # a new section: chunks never cross a heading
         elif tok.type == "heading_close":
             heading = False
+        elif tok.type in ("thead_open", "thead_close"):
+            head = tok.type == "thead_open"
         elif tok.type == "tr_open" and tok.map:
             row = _Builder(raw, lines[tok.map[0]], min(len(raw), lines[tok.map[1]] - 1))
         elif tok.type == "tr_close" and row is not None:
-            para = row.paragraph(group, False)
+            para = row.paragraph(group, False, heading=head)
             if para is not None:
                 paragraphs.append(para)
             row = None
+        elif tok.type in ("th_open", "td_open") and row is not None and row.chars:
+            row.put(" | ")  # the source's own cell separator, so the row reads as the table does
         elif tok.type == "inline" and row is not None:
             _put_inline(row, tok.children or [])
-            row.put(" ")
         elif tok.type == "inline" and tok.map:
             start, end = lines[tok.map[0]], min(len(raw), lines[tok.map[1]] - 1)
             para = _inline(raw, start, end, tok.children or [], group, lists > 0, heading)

@@ -131,6 +131,13 @@ thirty days are not possible.
 ## Where is the configuration?
 
 The configuration file lives in `~/.config/snapvault/config.toml`.
+
+## Servers
+
+| Server | Region | Port |
+|---|---|---|
+| vault-a | Oslo | 7001 |
+| vault-b | Lisbon | 7002 |
 """
 
 
@@ -154,13 +161,16 @@ def faq(tmp_path_factory):
     # On a one-page corpus this one's evidence sits near the threshold: refusing is honest,
     # quoting the heading "Where is the configuration?" back (as before headings were marked) is not.
     ("Where is the configuration file?", None),
+    # a table's header row names the columns: the row that answers is quoted, not the header
+    ("Which port does the vault-b server use?", "vault-b | Lisbon | 7002"),
 ])
 def test_a_markdown_heading_is_never_the_answer_the_text_under_it_is(faq, question, quote):
     # A FAQ page's headings repeat the question ("What is Snapvault?") or name the section
     # ("Restoring a file"); quoting them back answers nothing.
     answer = faq.ask(question, explain=True)
     quotes = [c.quote for c in answer.citations]
-    headings = {"Snapvault", "What is Snapvault?", "Restoring a file", "Where is the configuration?"}
+    headings = {"Snapvault", "What is Snapvault?", "Restoring a file", "Where is the configuration?", "Servers",
+                "Server | Region | Port"}
     assert not headings & set(quotes), quotes
     assert not headings & {s.text for s in answer.explanation.sentences}  # not even a candidate
     if quote is not None:

@@ -133,6 +133,19 @@ def test_md_reader_keeps_structure(corpus):
     assert [s.text for s in sentences if s.heading] == ["fastcsv: quick CSV parsing", "Installing fastcsv"]
 
 
+def test_md_table_rows_read_as_the_table_does_and_the_header_is_a_heading(tmp_path):
+    md = tmp_path / "t.md"
+    md.write_text("# Services\n\n| Service | Owner | Port |\n|---|:---:|---|\n| api | Platform *team* | 8080 |\n"
+                  "web | Frontend team | 3000\n", encoding="utf-8")
+    doc = clean_document(load_file(md))
+    rows = [(s.text, s.heading) for s in doc.sentences()]
+    assert rows == [("Services", True), ("Service | Owner | Port", True), ("api | Platform team | 8080", False),
+                    ("web | Frontend team | 3000", False)]
+    raw = md.read_text(encoding="utf-8")
+    for s in doc.sentences():  # every row's span is the row in the file, cell markup and all
+        assert _words(raw[s.start : s.end]) == _words(s.text)
+
+
 def test_html_offsets_index_the_extracted_text(engine):
     _, cites, served = _cited(engine, "How do glaciers move?", "glaciers")
     for c in cites:
