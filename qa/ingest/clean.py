@@ -150,7 +150,10 @@ class CleanDocument:
             if p.code:
                 out.append(Sentence(p.section, p.group, p.text, p.offsets[0], p.offsets[-1] + 1, code=True))
                 continue
-            for span in _cut_at_gaps(split_sentences(p.text, p.protected), p.gaps, p.text):
+            spans = split_sentences(p.text, p.protected)
+            if p.list_item and len(spans) > 1 and len(p.text.split()) <= SHORT_ITEM_WORDS:
+                spans = [Span(spans[0].start, spans[-1].end)]
+            for span in _cut_at_gaps(spans, p.gaps, p.text):
                 start, end = p.raw_span(span.start, span.end)
                 out.append(
                     Sentence(
@@ -162,6 +165,11 @@ class CleanDocument:
 
     def body_text(self) -> str:
         return " ".join(p.text for p in self.paragraphs if p.section == "body")
+
+
+# A bullet this short is one thought, whatever its full stops: "SEV2: a major feature is
+# broken. Response within one hour." is quoted whole, so its second half keeps its subject.
+SHORT_ITEM_WORDS = 30
 
 
 def _cut_at_gaps(spans: list[Span], gaps: list[int], text: str) -> list[Span]:

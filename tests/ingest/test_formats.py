@@ -146,6 +146,20 @@ def test_md_table_rows_read_as_the_table_does_and_the_header_is_a_heading(tmp_pa
         assert _words(raw[s.start : s.end]) == _words(s.text)
 
 
+def test_a_short_bullet_is_one_sentence_a_long_one_is_split(tmp_path):
+    long_item = ("Backups run every night at two, copy each changed file to the remote server, and keep thirty "
+                 "daily snapshots on disk. Restores older than that need a ticket to the storage team first.")
+    md = tmp_path / "l.md"
+    md.write_text(f"# Levels\n\n- SEV2: a major feature is broken. Response within one hour.\n- {long_item}\n",
+                  encoding="utf-8")
+    doc = clean_document(load_file(md))
+    items = [s for s in doc.sentences() if s.list_item]
+    assert [s.text for s in items[:1]] == ["SEV2: a major feature is broken. Response within one hour."]
+    assert [s.text for s in items[1:]] == [long_item[: long_item.index(" Restores")], long_item[long_item.index("Restores"):]]
+    raw = md.read_text(encoding="utf-8")
+    assert all(raw[s.start : s.end] == s.text for s in items)
+
+
 def test_html_offsets_index_the_extracted_text(engine):
     _, cites, served = _cited(engine, "How do glaciers move?", "glaciers")
     for c in cites:
