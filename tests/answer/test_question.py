@@ -33,3 +33,13 @@ def test_coverage_does_not_depend_on_the_order_of_the_weights():
     backward = replace(q, weight=dict(sorted(q.weight.items(), reverse=True)))
     terms = frozenset(IDF)
     assert coverage(forward, terms) == coverage(backward, terms) == 1.0
+
+
+def test_a_question_is_negated_by_not_never_or_nt_but_not_by_without():
+    def negated(text: str) -> bool:
+        return read_question(text, lambda t: 1.0, 5.0, {}).negated
+
+    assert negated("Which port is not open?") and negated("Why can't I deploy on Fridays?")
+    assert negated("Who never signed the treaty?")
+    assert not negated("How do I run the tests without Docker?")
+    assert not negated("Which port is open?")
