@@ -42,7 +42,10 @@ _NUMBER = re.compile(
 )
 _DATE = re.compile(
     r"\b\d{3,4}s?\b|\b\d{1,2}(st|nd|rd|th)\b|\bcentur(y|ies)\b|\bdecades?\b|\b(january|february|march|april|"
-    r"may|june|july|august|september|october|november|december|spring|summer|autumn|winter)\b",
+    r"may|june|july|august|september|october|november|december|spring|summer|autumn|winter)\b|"
+    # a span of time answers "when" too: "within five working days", "two weeks ahead"
+    r"\b(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|few|several)"
+    r"(\s+[a-z]+)?\s+(minutes?|hours?|days?|weeks?|fortnights?|months?|quarters?|years?)\b",
     re.I,
 )
 _COPULA = re.compile(r"\b(is|are|was|were|refers? to|means?|denotes?)\b", re.I)

@@ -43,3 +43,15 @@ def test_a_question_is_negated_by_not_never_or_nt_but_not_by_without():
     assert negated("Who never signed the treaty?")
     assert not negated("How do I run the tests without Docker?")
     assert not negated("Which port is open?")
+
+
+def test_a_when_question_is_met_by_a_date_or_a_span_of_time_the_question_does_not_name():
+    from qa.answer.features import holds_new
+
+    q = read_question("When is the report due?", lambda t: 1.0, 5.0, {})
+    assert q.kind == "date"
+    for text in ("The report is due within five working days.", "Send it two weeks ahead.",
+                 "It was first filed in 1990.", "Reports are due in March.", "It is due in 3 months."):
+        assert holds_new("date", text, q), text
+    for text in ("The report is due soon.", "Reports are written by the team.", "In the days of old it was due."):
+        assert not holds_new("date", text, q), text
