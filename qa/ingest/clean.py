@@ -204,6 +204,7 @@ class _Line:
     bullet: bool = False
     attribution: bool = False  # "Jane Doe, Chief Executive, X Trust" under a quoted paragraph
     speaker: str | None = None  # on a quoted paragraph's lines: its attribution
+    row: bool = False  # an HTML table row: a paragraph of its own, whatever case it starts in
 
 
 def _split_lines(raw: str) -> list[_Line]:
@@ -244,36 +245,49 @@ def clean_document(doc: RawDocument, boilerplate: frozenset[str] = frozenset()) 
         clean = clean_markdown(doc)
     else:
         clean = _clean_lines(doc, boilerplate)
-        if doc.headings:
-            _mark_headings(clean.paragraphs, doc.headings)
+        if doc.headings or doc.table_headers:
+            _mark_headings(clean.paragraphs, doc.headings, doc.table_headers)
     clean.offsets_in, clean.page_starts = doc.offsets_in, doc.page_starts
     return clean
 
 
-def _mark_headings(paragraphs: list[Paragraph], headings: tuple[tuple[int, int], ...]) -> None:
+def _mark_headings(paragraphs: list[Paragraph], headings: tuple[tuple[int, int], ...],
+                   table_headers: tuple[tuple[int, int], ...] = ()) -> None:
     """A paragraph made only of the page's <h1>-<h6> lines is a heading (the line cleaner may
-    join a heading's lines, split by a <br>, into one paragraph)."""
-    starts = [a for a, _ in headings]
-    for p in paragraphs:
-        i = bisect.bisect_right(starts, p.offsets[0]) - 1
-        j = bisect.bisect_right(starts, p.offsets[-1]) - 1
-        if i < 0 or p.offsets[0] >= headings[i][1] or p.offsets[-1] >= headings[j][1]:
-            continue
-        # every line from the first to the last is a heading line: no text line between them
-        if all(headings[k + 1][0] == headings[k][1] + 1 for k in range(i, j)):
-            p.heading = True
+    join a heading's lines, split by a <br>, into one paragraph); one made only of table
+    header rows is one too, but starts no section (the table stays with its lead-in)."""
+    titled = [_within_lines(p, headings) for p in paragraphs]
+    for p, heading in zip(paragraphs, titled, strict=True):
+        p.heading = heading or _within_lines(p, table_headers)
     # A heading starts a section that chunks never cross, as in Markdown; the groups the line
     # rules made (one reader comment each) stay apart too.
     sections, seen, last = 0, {}, False
-    for p in paragraphs:
-        if p.heading and not last:
+    for p, heading in zip(paragraphs, titled, strict=True):
+        if heading and not last:
             sections += 1
-        last = p.heading
+        last = heading
         p.group = seen.setdefault((p.group, sections), len(seen))
+
+
+def _within_lines(p: Paragraph, lines: tuple[tuple[int, int], ...]) -> bool:
+    """Whether every character of ``p`` lies on one of ``lines`` (sorted [start, end) spans),
+    with no other line between the first and the last."""
+    if not lines:
+        return False
+    starts = [a for a, _ in lines]
+    i = bisect.bisect_right(starts, p.offsets[0]) - 1
+    j = bisect.bisect_right(starts, p.offsets[-1]) - 1
+    if i < 0 or p.offsets[0] >= lines[i][1] or p.offsets[-1] >= lines[j][1]:
+        return False
+    return all(lines[k + 1][0] == lines[k][1] + 1 for k in range(i, j))
 
 
 def _clean_lines(doc: RawDocument, boilerplate: frozenset[str]) -> CleanDocument:
     lines = _split_lines(doc.text)
+    if doc.table_rows:
+        rows = {start for start, _ in doc.table_rows}
+        for ln in lines:
+            ln.row = ln.start in rows
     wrapped = _is_hard_wrapped(lines)
     learned: list[str] = []
 
@@ -433,7 +447,7 @@ def _build_paragraphs(raw: str, lines: list[_Line], wrapped: bool) -> list[Parag
 
 
 def _continues(raw: str, prev: _Line, ln: _Line, wrapped: bool) -> bool:
-    if ln.section != prev.section or ln.group != prev.group or ln.bullet:
+    if ln.section != prev.section or ln.group != prev.group or ln.bullet or ln.row or prev.row:
         return False
     if (ln.attribution, ln.speaker) != (prev.attribution, prev.speaker):
         return False  # a quote, its attribution and the text around them stay apart

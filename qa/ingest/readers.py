@@ -35,6 +35,10 @@ class RawDocument:
     # HTML only: [start, end) of each <h1>-<h6> line in ``text``. A heading names the section
     # under it: searched with it, never quoted as an answer on its own.
     headings: tuple[tuple[int, int], ...] = ()
+    # HTML only: [start, end) of each table row in ``text`` (each its own paragraph), and of
+    # each header row (a heading that starts no section).
+    table_rows: tuple[tuple[int, int], ...] = ()
+    table_headers: tuple[tuple[int, int], ...] = ()
 
 
 def display_path(path: Path) -> str:
@@ -70,19 +74,40 @@ def html_title(tree) -> str | None:
 
 @dataclass(frozen=True)
 class HtmlText:
-    text: str  # visible text, one block element per line
+    text: str  # visible text, one block element (or table row) per line
     title: str | None
     headings: tuple[tuple[int, int], ...]  # [start, end) of each <h1>-<h6> line in ``text``
+    table_rows: tuple[tuple[int, int], ...] = ()  # [start, end) of each table row (header rows too)
+    table_headers: tuple[tuple[int, int], ...] = ()  # [start, end) of each table header row
 
 
 _HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
-# Private-use characters mark where a heading opens and closes while the text is assembled
-# (whitespace is collapsed afterwards, which moves every offset); they never reach the text.
-_OPEN, _CLOSE = "\ue000", "\ue001"
+_CELL_TAGS = frozenset(["td", "th"])
+# Private-use characters mark where a heading or a table's header row opens and closes while
+# the text is assembled (whitespace is collapsed afterwards, which moves every offset); they
+# never reach the text.
+_OPEN, _CLOSE, _HEAD_OPEN, _HEAD_CLOSE, _ROW = "\ue000", "\ue001", "\ue002", "\ue003", "\ue004"
+_MARKS = (_OPEN, _CLOSE, _HEAD_OPEN, _HEAD_CLOSE, _ROW)
+
+
+def _unmarked(text: str) -> str:
+    for mark in _MARKS:
+        text = text.replace(mark, "")
+    return text
+
+
+def _header_row(node, in_thead: bool) -> bool:
+    """A <tr> of a <thead>, or one made only of <th> cells: it names the columns."""
+    cells = [c.tag for c in node.iter() if c.tag in _CELL_TAGS]
+    return bool(cells) and (in_thead or all(tag == "th" for tag in cells))
 
 
 def html_to_text(html: str) -> HtmlText:
-    """Visible text of an HTML page, one block element per line, its title and its headings."""
+    """Visible text of an HTML page, one block element per line, its title and its headings.
+
+    A table row is one line whose cells are joined by " | " ("api | Platform team | 8080"),
+    so a row reads as it does on the page instead of one cell per line.
+    """
     from selectolax.lexbor import LexborHTMLParser  # lazy: only HTML corpora pay for it
 
     tree = LexborHTMLParser(html)
@@ -93,39 +118,67 @@ def html_to_text(html: str) -> HtmlText:
     if root is None:
         return HtmlText("", title, ())
     parts: list[str] = []
+    cells: list[int] = []  # per open <tr>: cells written so far
+    thead = in_cell = 0
     stack = [(root, True)]
     while stack:  # iterative: a deeply nested page must not hit the recursion limit
         node, entering = stack.pop()
-        if node.tag == "-text":
-            parts.append((node.text_content or "").replace(_OPEN, "").replace(_CLOSE, ""))
+        tag = node.tag
+        if tag == "-text":
+            parts.append(_unmarked(node.text_content or ""))
             continue
-        block = node.tag in _BLOCK_TAGS
-        heading = node.tag in _HEADING_TAGS
-        if block:
-            if heading and not entering:
-                parts.append(_CLOSE)
+        if tag == "thead":
+            thead += 1 if entering else -1
+        if tag in _CELL_TAGS and cells:
+            if entering:
+                if cells[-1]:
+                    parts.append(" | ")
+                cells[-1] += 1
+            in_cell += 1 if entering else -1
+        elif tag in _BLOCK_TAGS and in_cell:
+            parts.append(" ")  # a <p> or <br> inside a cell: the row stays one line
+        elif tag in _BLOCK_TAGS:
+            opening, closing = ((_OPEN, _CLOSE) if tag in _HEADING_TAGS else
+                                (_HEAD_OPEN, _HEAD_CLOSE) if tag == "tr" and _header_row(node, thead > 0) else
+                                ("", ""))
+            if not entering:
+                parts.append(closing)
             parts.append("\n")
-            if heading and entering:
-                parts.append(_OPEN)
+            if entering:
+                parts.append(opening)
+            if tag == "tr":
+                if entering:
+                    parts.append(_ROW)
+                    cells.append(0)
+                elif cells:
+                    cells.pop()
         if entering:
-            if block:
+            if tag in _BLOCK_TAGS or tag in _CELL_TAGS or tag == "thead":
                 stack.append((node, False))
             children = list(node.iter(include_text=True))
             stack.extend((child, True) for child in reversed(children))
     lines: list[str] = []
     headings: list[tuple[int, int]] = []
-    pos, depth = 0, 0
+    headers: list[tuple[int, int]] = []
+    rows: list[tuple[int, int]] = []
+    pos, depth, head_depth = 0, 0, 0
     for raw_line in "".join(parts).split("\n"):
-        inside = depth > 0 or _OPEN in raw_line
+        in_heading = depth > 0 or _OPEN in raw_line
+        in_header = head_depth > 0 or _HEAD_OPEN in raw_line
         depth += raw_line.count(_OPEN) - raw_line.count(_CLOSE)
-        line = " ".join(raw_line.replace(_OPEN, " ").replace(_CLOSE, " ").split())
+        head_depth += raw_line.count(_HEAD_OPEN) - raw_line.count(_HEAD_CLOSE)
+        line = " ".join(_unmarked(raw_line).split())
         if not line:
             continue
-        if inside:
+        if in_heading:
             headings.append((pos, pos + len(line)))
+        elif in_header:
+            headers.append((pos, pos + len(line)))
+        if _ROW in raw_line:
+            rows.append((pos, pos + len(line)))
         lines.append(line)
         pos += len(line) + 1
-    return HtmlText("\n".join(lines), title, tuple(headings))
+    return HtmlText("\n".join(lines), title, tuple(headings), tuple(rows), tuple(headers))
 
 
 def pdf_to_text(data: bytes, source: str) -> tuple[str, tuple[int, ...]]:
@@ -186,6 +239,6 @@ def load_file(path: Path, doc_id: str | None = None) -> RawDocument:
     if suffix in (".html", ".htm"):
         page = html_to_text(decode_bytes(data, source, declared_html_charset(data)))
         return RawDocument(doc_id, source, page.text, "html", sha, "extracted", title=page.title,
-                           headings=page.headings)
+                           headings=page.headings, table_rows=page.table_rows, table_headers=page.table_headers)
     kind = "markdown" if suffix == ".md" else "text"
     return RawDocument(doc_id, source, decode_bytes(data, source), kind, sha)

@@ -141,6 +141,12 @@ The configuration file lives in `~/.config/snapvault/config.toml`.
 """
 
 
+PLANS = """<html><body><h1>Snapvault plans</h1><p>Every plan includes nightly snapshots.</p>
+<table><thead><tr><th>Plan</th><th>Storage</th><th>Price per month</th></tr></thead>
+<tbody><tr><td>Solo</td><td>50 GB</td><td>4 euros</td></tr><tr><td>Team</td><td>1 TB</td><td>30 euros</td></tr>
+</tbody></table></body></html>"""
+
+
 @pytest.fixture(scope="module")
 def faq(tmp_path_factory):
     from qa.engine import Engine
@@ -150,6 +156,7 @@ def faq(tmp_path_factory):
     docs = root / "docs"
     docs.mkdir()
     (docs / "snapvault.md").write_text(FAQ, encoding="utf-8")
+    (docs / "plans.html").write_text(PLANS, encoding="utf-8")
     settings = Settings(seeds_dir=docs, index_dir=root / "index")
     build_index(settings, log=lambda _m: None)
     return Engine.load(settings)
@@ -170,10 +177,17 @@ def test_a_markdown_heading_is_never_the_answer_the_text_under_it_is(faq, questi
     answer = faq.ask(question, explain=True)
     quotes = [c.quote for c in answer.citations]
     headings = {"Snapvault", "What is Snapvault?", "Restoring a file", "Where is the configuration?", "Servers",
-                "Server | Region | Port"}
+                "Server | Region | Port", "Snapvault plans", "Plan | Storage | Price per month"}
     assert not headings & set(quotes), quotes
     assert not headings & {s.text for s in answer.explanation.sentences}  # not even a candidate
     if quote is not None:
         assert not answer.abstained and quotes[0].startswith(quote), quotes
     elif not answer.abstained:
         assert quotes[0].startswith("The configuration file lives in"), quotes
+
+
+def test_an_html_table_row_answers_and_its_header_row_never_does(faq):
+    answer = faq.ask("How much storage does the Team plan include?", explain=True)
+    quotes = [c.quote for c in answer.citations]
+    assert not answer.abstained and "Team | 1 TB | 30 euros" in quotes, quotes
+    assert "Plan | Storage | Price per month" not in {s.text for s in answer.explanation.sentences}
