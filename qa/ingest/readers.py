@@ -78,7 +78,7 @@ class HtmlText:
     title: str | None
     headings: tuple[tuple[int, int], ...]  # [start, end) of each <h1>-<h6> line in ``text``
     table_rows: tuple[tuple[int, int], ...] = ()  # [start, end) of each table row (header rows too)
-    table_headers: tuple[tuple[int, int], ...] = ()  # [start, end) of each table header row
+    table_headers: tuple[tuple[int, int], ...] = ()  # [start, end) of each table header row or <dt> term
 
 
 _HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
@@ -138,9 +138,10 @@ def html_to_text(html: str) -> HtmlText:
         elif tag in _BLOCK_TAGS and in_cell:
             parts.append(" ")  # a <p> or <br> inside a cell: the row stays one line
         elif tag in _BLOCK_TAGS:
+            # A <dt> is a term whose <dd> defines it: a label, like a table's header row.
             opening, closing = ((_OPEN, _CLOSE) if tag in _HEADING_TAGS else
-                                (_HEAD_OPEN, _HEAD_CLOSE) if tag == "tr" and _header_row(node, thead > 0) else
-                                ("", ""))
+                                (_HEAD_OPEN, _HEAD_CLOSE) if tag == "dt" or tag == "tr" and _header_row(node, thead > 0)
+                                else ("", ""))
             if not entering:
                 parts.append(closing)
             parts.append("\n")

@@ -200,6 +200,15 @@ def test_html_table_rows_read_as_the_page_shows_them_and_the_header_row_is_a_hea
                       ("Size | Price", True, 0), ("small | 4", False, 0)]  # a row of <th> only is a header
 
 
+def test_an_html_definition_term_is_a_label_its_definition_answers(tmp_path):
+    page = tmp_path / "g.html"
+    page.write_text("<h1>Glossary</h1><dl><dt>Snapshot</dt><dd>A copy of a folder as it was at one moment.</dd>"
+                    "<dt>Retention</dt><dd>How long snapshots are kept.</dd></dl>", encoding="utf-8")
+    marked = [(s.text, s.heading) for s in clean_document(load_file(page)).sentences()]
+    assert marked == [("Glossary", True), ("Snapshot", True), ("A copy of a folder as it was at one moment.", False),
+                      ("Retention", True), ("How long snapshots are kept.", False)]
+
+
 def test_pdf_offsets_index_the_extracted_text_with_the_page(engine, capsys):
     from qa.cli import _print_answer
 
