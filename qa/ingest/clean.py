@@ -99,9 +99,9 @@ class Paragraph:
     # exactly its text and never the footnotes in between.
     gaps: list[int] = field(default_factory=list)
     code: bool = False  # a code block (Markdown): verbatim, one unit, never quoted as prose
-    # A heading the markup declares (Markdown "#"): it names the section below it and is
-    # searched with it, but it is never an answer on its own ("Restoring a file" answers
-    # nothing; the sentences under it do).
+    # A heading the markup declares (Markdown "#", HTML <h1>-<h6>; also a table's header row
+    # and an HTML <dt> term): it names what follows and is searched with it, but it is never
+    # an answer on its own ("Restoring a file" answers nothing; the sentences under it do).
     heading: bool = False
     protected: list[tuple[int, int]] = field(default_factory=list)  # inline code: no sentence ends inside
 
@@ -256,9 +256,11 @@ def _mark_headings(paragraphs: list[Paragraph], headings: tuple[tuple[int, int],
     """A paragraph made only of the page's <h1>-<h6> lines is a heading (the line cleaner may
     join a heading's lines, split by a <br>, into one paragraph); one made only of table
     header rows is one too, but starts no section (the table stays with its lead-in)."""
-    titled = [_within_lines(p, headings) for p in paragraphs]
+    heading_starts = [a for a, _ in headings]
+    header_starts = [a for a, _ in table_headers]
+    titled = [_within_lines(p, headings, heading_starts) for p in paragraphs]
     for p, heading in zip(paragraphs, titled, strict=True):
-        p.heading = heading or _within_lines(p, table_headers)
+        p.heading = heading or _within_lines(p, table_headers, header_starts)
     # A heading starts a section that chunks never cross, as in Markdown; the groups the line
     # rules made (one reader comment each) stay apart too.
     sections, seen, last = 0, {}, False
@@ -269,12 +271,11 @@ def _mark_headings(paragraphs: list[Paragraph], headings: tuple[tuple[int, int],
         p.group = seen.setdefault((p.group, sections), len(seen))
 
 
-def _within_lines(p: Paragraph, lines: tuple[tuple[int, int], ...]) -> bool:
-    """Whether every character of ``p`` lies on one of ``lines`` (sorted [start, end) spans),
-    with no other line between the first and the last."""
+def _within_lines(p: Paragraph, lines: tuple[tuple[int, int], ...], starts: list[int]) -> bool:
+    """Whether every character of ``p`` lies on one of ``lines`` (sorted [start, end) spans,
+    ``starts`` their starts), with no other line between the first and the last."""
     if not lines:
         return False
-    starts = [a for a, _ in lines]
     i = bisect.bisect_right(starts, p.offsets[0]) - 1
     j = bisect.bisect_right(starts, p.offsets[-1]) - 1
     if i < 0 or p.offsets[0] >= lines[i][1] or p.offsets[-1] >= lines[j][1]:

@@ -119,6 +119,7 @@ def html_to_text(html: str) -> HtmlText:
         return HtmlText("", title, ())
     parts: list[str] = []
     cells: list[int] = []  # per open <tr>: cells written so far
+    closings: list[str] = []  # per open block: the mark its end writes (decided once, on entering)
     thead = in_cell = 0
     stack = [(root, True)]
     while stack:  # iterative: a deeply nested page must not hit the recursion limit
@@ -138,15 +139,18 @@ def html_to_text(html: str) -> HtmlText:
         elif tag in _BLOCK_TAGS and in_cell:
             parts.append(" ")  # a <p> or <br> inside a cell: the row stays one line
         elif tag in _BLOCK_TAGS:
-            # A <dt> is a term whose <dd> defines it: a label, like a table's header row.
-            opening, closing = ((_OPEN, _CLOSE) if tag in _HEADING_TAGS else
-                                (_HEAD_OPEN, _HEAD_CLOSE) if tag == "dt" or tag == "tr" and _header_row(node, thead > 0)
-                                else ("", ""))
-            if not entering:
-                parts.append(closing)
-            parts.append("\n")
             if entering:
-                parts.append(opening)
+                # A <dt> is a term whose <dd> defines it: a label, like a table's header row.
+                if tag in _HEADING_TAGS:
+                    opening, closing = _OPEN, _CLOSE
+                elif tag == "dt" or (tag == "tr" and _header_row(node, thead > 0)):
+                    opening, closing = _HEAD_OPEN, _HEAD_CLOSE
+                else:
+                    opening = closing = ""
+                closings.append(closing)
+                parts.extend(("\n", opening))
+            else:
+                parts.extend((closings.pop(), "\n"))
             if tag == "tr":
                 if entering:
                     parts.append(_ROW)
@@ -154,7 +158,7 @@ def html_to_text(html: str) -> HtmlText:
                 elif cells:
                     cells.pop()
         if entering:
-            if tag in _BLOCK_TAGS or tag in _CELL_TAGS or tag == "thead":
+            if tag in _BLOCK_TAGS:  # cells and <thead> among them: their ends are seen too
                 stack.append((node, False))
             children = list(node.iter(include_text=True))
             stack.extend((child, True) for child in reversed(children))
