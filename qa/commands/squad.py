@@ -21,19 +21,23 @@ class SquadGate(BaseModel):
     max: dict[str, float] = Field(default_factory=dict)
 
 
-def _load_squad_gate(path: Path) -> SquadGate:
+def _load_squad_gate(path: Path, name: str = "") -> SquadGate:
+    """The gate for the benchmark called ``name``: its own ``"squad:NAME"`` section, else ``"squad"``."""
     if not path.is_file():
         raise QAError(f"gate config {path} not found; pass --gate-config PATH")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8")).get("squad")
+        config = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise QAError(f"gate config {path} is invalid: {exc}") from exc
+    section = f"squad:{name}" if f"squad:{name}" in config else "squad"
+    raw = config.get(section)
     if raw is None:
-        raise QAError(f'gate config {path} has no "squad" section; add floors like {{"min": {{"auroc": 0.6}}}}')
+        raise QAError(f'gate config {path} has no "squad:{name}" or "squad" section; add floors like '
+                      '{"min": {"auroc": 0.6}}')
     try:
         gate = SquadGate.model_validate(raw)
     except ValidationError as exc:
-        raise QAError(f'gate config {path}: the "squad" section is invalid: {str(exc).splitlines()[0]}') from exc
+        raise QAError(f'gate config {path}: the "{section}" section is invalid: {str(exc).splitlines()[0]}') from exc
     unknown = sorted((set(gate.min) | set(gate.max)) - set(SQUAD_METRICS))
     if unknown:
         raise QAError(f"gate config {path}: unknown squad metric(s) {', '.join(unknown)}; known: "
@@ -57,41 +61,51 @@ def run_squad_eval(folder: Path, index_dir: Path | None, out_dir: Path, gate: bo
     """Index, ask, score, write; returns True when the gate failed."""
     from qa.engine import Engine
     from qa.evaluation.squad import (
+        combine,
         index_squad,
-        load_squad,
+        load_squad_sets,
         plot_risk_coverage,
         run_squad,
         summary_line,
     )
 
-    dataset = load_squad(folder)
-    try:
-        settings = Settings(index_dir=index_dir or Path("var") / f"squad-{dataset.name}")
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-    index_squad(dataset, settings, progress=not quiet)
-    engine = Engine.load(settings)
-    engine.warm_up()
+    datasets = load_squad_sets(folder)
+    # A folder of corpora is named after the folder; each corpus gets its own index under it.
+    name = datasets[0].name if len(datasets) == 1 else Path(folder).resolve().name
+    root = index_dir or Path("var") / f"squad-{name}"
+    runs = []
+    for dataset in datasets:
+        try:
+            settings = Settings(index_dir=root if len(datasets) == 1 else root / dataset.name)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        index_squad(dataset, settings, progress=not quiet)
+        engine = Engine.load(settings)
+        engine.warm_up()
 
-    def show(n: int, total: int) -> None:
-        if not quiet and (n == total or n % 50 == 0):
-            click.echo(f"asked {n}/{total} questions", err=True)
+        def show(n: int, total: int, corpus: str = dataset.name) -> None:
+            if not quiet and (n == total or n % 50 == 0):
+                click.echo(f"{corpus}: asked {n}/{total} questions", err=True)
 
-    run = run_squad(engine, dataset, progress=show)
+        runs.append(run_squad(engine, dataset, progress=show))
+    run = combine(name, str(root), runs)
     out_dir.mkdir(parents=True, exist_ok=True)
     if calibrate:
         return _calibrate(run, engine.threshold, max_false_refusal, out_dir, as_json)
-    checks = check(run.metrics, _load_squad_gate(gate_config)) if gate else []
-    path = out_dir / f"squad-{dataset.name}.json"
+    checks = check(run.metrics, _load_squad_gate(gate_config, name)) if gate else []
+    path = out_dir / f"squad-{name}.json"
     body = run.to_dict() | {"gate": [{"passed": ok, "message": msg} for ok, msg in checks] if gate else None}
     path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    plots = [] if no_plots else [plot_risk_coverage(run, out_dir / f"squad-{dataset.name}-risk-coverage.png")]
+    plots = [] if no_plots else [plot_risk_coverage(run, out_dir / f"squad-{name}-risk-coverage.png")]
     if as_json:
         click.echo(json.dumps(run.to_dict(per_question=False) | {"gate": body["gate"]}, ensure_ascii=False))
     else:
         m = run.metrics
-        click.echo(f"{dataset.name}: {m.questions} questions ({m.answerable} answerable) in {run.seconds:.1f}s")
+        click.echo(f"{name}: {m.questions} questions ({m.answerable} answerable) in {run.seconds:.1f}s")
         click.echo(summary_line(m))
+        if len(run.parts) > 1:
+            for part in run.parts:
+                click.echo(f"  {part.name}: {summary_line(part.metrics)}")
         for ok, msg in checks:
             click.echo(f"  {'ok  ' if ok else 'FAIL'} {msg}")
         click.echo(f"wrote {path}" + "".join(f", {p}" for p in plots))

@@ -2,7 +2,9 @@
 
 The folder holds ``docs/`` (the corpus) and ``questions.jsonl`` (one object a line:
 ``id``, ``question``, ``answerable``, ``answers``, ``source``, ``span``), the layout
-of ``../shared/benchmarks/squad2`` (see its README).  The corpus is indexed into a
+of ``../shared/benchmarks/squad2`` (see its README); or it holds several such folders
+(``eval/usercorpora/dev``: small collections of the kinds users bring), each its own
+corpus with its own index, scored together and one by one.  Each corpus is indexed into a
 cache folder under ``var/`` and every question is asked once with abstention off,
 so one pass gives each answer, its evidence score and whether it is right; the
 configured threshold then decides which are refused (the answer text does not
@@ -75,11 +77,20 @@ class SquadMetrics:
 
 
 @dataclass
+class SquadPart:
+    """One corpus of a multi-corpus benchmark, scored alone."""
+
+    name: str
+    metrics: SquadMetrics
+
+
+@dataclass
 class SquadRun:
     name: str
     index_dir: str
     seconds: float
     metrics: SquadMetrics
+    parts: list[SquadPart] = field(default_factory=list)  # one per corpus (one for a plain folder)
     coverage: list[float] = field(default_factory=list)
     risk: list[float] = field(default_factory=list)
     rows: list[SquadRow] = field(default_factory=list)
@@ -103,6 +114,16 @@ def load_squad(folder: Path) -> SquadSet:
     if not items:
         raise QAError(f"{questions} has no questions")
     return SquadSet(folder.resolve().name, docs, items)
+
+
+def load_squad_sets(folder: Path) -> list[SquadSet]:
+    """A SQuAD-style folder, or a folder of them (each its own corpus, in name order)."""
+    folder = Path(folder)
+    if folder.is_dir() and not (folder / "questions.jsonl").exists():
+        subs = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "questions.jsonl").is_file())
+        if subs:
+            return [load_squad(p) for p in subs]
+    return [load_squad(folder)]
 
 
 def index_squad(dataset: SquadSet, settings, progress: bool = False):
@@ -190,9 +211,23 @@ def run_squad(engine, dataset: SquadSet, progress: Callable[[int, int], None] | 
     for r in rows:
         r.refused = r.refused or r.evidence < threshold
     coverage, risk = risk_coverage(rows)
+    metrics = score(rows, threshold)
     return SquadRun(
         name=dataset.name, index_dir=str(engine.settings.index_dir),
-        seconds=round(time.perf_counter() - started, 2), metrics=score(rows, threshold),
+        seconds=round(time.perf_counter() - started, 2), metrics=metrics, parts=[SquadPart(dataset.name, metrics)],
+        coverage=coverage, risk=risk, rows=rows,
+    )
+
+
+def combine(name: str, index_dir: str, runs: Sequence[SquadRun]) -> SquadRun:
+    """Several corpora's runs as one: every question pooled, each corpus's own figures kept."""
+    if len(runs) == 1:
+        return runs[0]
+    rows = [r for run in runs for r in run.rows]
+    coverage, risk = risk_coverage(rows)
+    return SquadRun(
+        name=name, index_dir=index_dir, seconds=round(sum(r.seconds for r in runs), 2),
+        metrics=score(rows, runs[0].metrics.threshold), parts=[p for run in runs for p in run.parts],
         coverage=coverage, risk=risk, rows=rows,
     )
 

@@ -43,7 +43,7 @@ from qa.retrieve.dense import build_dense, dense_kind, save_dense
 from qa.retrieve.lexical import LexicalIndex
 
 # Bump when cleaning or chunking changes output, so cached vectors are not reused.
-PIPELINE_VERSION = 10  # 10: an HTML <dt> is a label (a heading that starts no section); 9: an HTML table row is one line, cells joined by ' | ', its header row a heading; 8: a list item of up to 30 words is one sentence; 7: Markdown and HTML headings marked (never answers), HTML headings start sections; 6: a footnote number after an upper-case word's full stop ends the sentence; 5: no footnote digits dropped, sentences cut at skipped page footers, Markdown parsed, wordless lines dropped; 4: run-on list sentences split at semicolons; 3: split sentences keep their author
+PIPELINE_VERSION = 11  # 11: a one- or two-word "sentence" stays with the next, an HTML <caption> is a label, a PDF running header ending "Page N of M" is dropped, a plain-text numbered section heading ("3.2 Fees") is a heading; 10: an HTML <dt> is a label (a heading that starts no section); 9: an HTML table row is one line, cells joined by ' | ', its header row a heading; 8: a list item of up to 30 words is one sentence; 7: Markdown and HTML headings marked (never answers), HTML headings start sections; 6: a footnote number after an upper-case word's full stop ends the sentence; 5: no footnote digits dropped, sentences cut at skipped page footers, Markdown parsed, wordless lines dropped; 4: run-on list sentences split at semicolons; 3: split sentences keep their author
 DOC_DUPLICATE_THRESHOLD = 0.8  # share of a document's 5-gram shingles found in another
 PASSAGE_DUPLICATE_THRESHOLD = 0.9
 

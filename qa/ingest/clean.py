@@ -72,6 +72,8 @@ _PDF_JUNK = [
         re.compile(p, re.I)
         for p in (
             r"^\d{1,3}$",  # page numbers and orphan footnote numbers
+            # a running header or footer that ends in its page number ("Section 3: Fees      Page 2 of 4")
+            r"^(\S.{0,90}?\s{2,})?page\s+\d{1,4}(\s*(of|/)\s*\d{1,4})?$",
             r"^\(accessed [^)]*\)$",
             r"^\(p+\.\s*[\d\-–, ]+\)$",
         )
@@ -247,6 +249,9 @@ def clean_document(doc: RawDocument, boilerplate: frozenset[str] = frozenset()) 
         clean = _clean_lines(doc, boilerplate)
         if doc.headings or doc.table_headers:
             _mark_headings(clean.paragraphs, doc.headings, doc.table_headers)
+        elif doc.kind in ("text", "pdf"):
+            for p in clean.paragraphs:
+                p.heading = _is_numbered_heading(p)
     clean.offsets_in, clean.page_starts = doc.offsets_in, doc.page_starts
     return clean
 
@@ -269,6 +274,18 @@ def _mark_headings(paragraphs: list[Paragraph], headings: tuple[tuple[int, int],
             sections += 1
         last = heading
         p.group = seen.setdefault((p.group, sections), len(seen))
+
+
+# A numbered section heading of plain or PDF text: "3.2 Year 2 deadlines", "Section 4: Fees",
+# "Appendix B". A lone "2. Opening hours" is left alone: a numbered list's step reads the same.
+_NUMBERED_HEADING = re.compile(r"^(\d{1,3}(\.\d{1,3})+\.?|(section|chapter|part|appendix)\s+[\dA-Z][\d.]*[.:]?)\s+\S", re.I)
+MAX_HEADING_WORDS = 12
+
+
+def _is_numbered_heading(p: Paragraph) -> bool:
+    """One short line that opens with a section number and does not end like a sentence."""
+    return (not p.list_item and "\n" not in p.text and len(p.text.split()) <= MAX_HEADING_WORDS
+            and bool(_NUMBERED_HEADING.match(p.text)) and not _TERMINAL.search(p.text))
 
 
 def _within_lines(p: Paragraph, lines: tuple[tuple[int, int], ...], starts: list[int]) -> bool:

@@ -140,10 +140,11 @@ def html_to_text(html: str) -> HtmlText:
             parts.append(" ")  # a <p> or <br> inside a cell: the row stays one line
         elif tag in _BLOCK_TAGS:
             if entering:
-                # A <dt> is a term whose <dd> defines it: a label, like a table's header row.
+                # A <dt> is a term whose <dd> defines it, and a table's <caption> names the
+                # table: labels, like its header row.
                 if tag in _HEADING_TAGS:
                     opening, closing = _OPEN, _CLOSE
-                elif tag == "dt" or (tag == "tr" and _header_row(node, thead > 0)):
+                elif tag in ("dt", "caption") or (tag == "tr" and _header_row(node, thead > 0)):
                     opening, closing = _HEAD_OPEN, _HEAD_CLOSE
                 else:
                     opening = closing = ""

@@ -29,6 +29,9 @@ _NEXT_START = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9£$€•]")
 # its semicolon clauses are what a reader would quote, and one long vector blurs them.
 LONG_SENTENCE_WORDS = 60
 _CLAUSE_END = re.compile(r";(?=\s+\S)")
+# A "sentence" of this many words or fewer is a lead-in label or an aside ("Ultracentrifuge.",
+# "Step 3.", "Yes."): quoted alone it says nothing, so it stays with the sentence after it.
+LABEL_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ def split_sentences(text: str, protected: list[tuple[int, int]] | None = None) -
             token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token)  # initials: "J. Smith"
         ):
             continue
+        if len(text[start:sentence_end].split()) <= LABEL_WORDS:
+            continue  # a label ("**Ultracentrifuge.** The slot is 4 hours."): it reads with what it introduces
         _append(spans, text, start, sentence_end)
         start = end
     _append(spans, text, start, len(text))

@@ -91,5 +91,46 @@ def test_a_squad_gate_naming_an_unknown_metric_is_a_clear_error(tmp_path):
     with pytest.raises(QAError, match="unknown squad metric.*accuracy"):
         _load_squad_gate(path)
     path.write_text(json.dumps({"min": {}}))
-    with pytest.raises(QAError, match='no "squad" section'):
-        _load_squad_gate(path)
+    with pytest.raises(QAError, match='no "squad:mill" or "squad" section'):
+        _load_squad_gate(path, "mill")
+
+
+def test_a_benchmark_with_its_own_gate_section_uses_it(tmp_path):
+    from qa.commands.squad import _load_squad_gate
+
+    path = tmp_path / "gate.json"
+    path.write_text(json.dumps({"squad": {"min": {"auroc": 0.7}}, "squad:mill": {"min": {"auroc": 0.5}}}))
+    assert _load_squad_gate(path, "mill").min == {"auroc": 0.5}
+    assert _load_squad_gate(path, "other").min == {"auroc": 0.7}
+
+
+def _corpus(folder, name, text, items):
+    (folder / name / "docs").mkdir(parents=True)
+    (folder / name / "docs" / f"{name}.md").write_text(text, encoding="utf-8")
+    rows = [{"id": f"{name}-{n}", "question": q, "answerable": a is not None, "answers": [a] if a else [],
+             "source": f"docs/{name}.md" if a else None, "span": [text.index(a), text.index(a) + len(a)] if a else None}
+            for n, (q, a) in enumerate(items)]
+    (folder / name / "questions.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+
+
+def test_a_folder_of_corpora_is_scored_together_and_one_by_one(tmp_path):
+    from click.testing import CliRunner
+
+    from qa.cli import main
+
+    folder = tmp_path / "collections"
+    _corpus(folder, "bakery", "# Opening hours\n\nThe bakery opens at 7am on weekdays. It closes at noon on Sundays.\n",
+            [("When does the bakery open on weekdays?", "7am"), ("Who painted the Mona Lisa?", None)])
+    _corpus(folder, "club", "# Membership\n\nA year of chess club membership costs 40 pounds. Juniors pay half.\n",
+            [("How much is a year of membership?", "40 pounds")])
+    gate = tmp_path / "gate.json"
+    gate.write_text(json.dumps({"squad:collections": {"min": {"answer_accuracy": 0.5}}}))
+    out = CliRunner().invoke(main, ["eval", "--squad", str(folder), "--index", str(tmp_path / "index"),
+                                    "--out", str(tmp_path / "out"), "--json", "--gate", "--gate-config", str(gate),
+                                    "--no-plots", "-q"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.output.strip().splitlines()[-1])
+    assert result["name"] == "collections" and result["metrics"]["questions"] == 3
+    assert [(p["name"], p["metrics"]["questions"]) for p in result["parts"]] == [("bakery", 2), ("club", 1)]
+    assert (tmp_path / "index" / "bakery").is_dir() and (tmp_path / "index" / "club").is_dir()
+    assert result["metrics"]["answer_accuracy"] >= 0.5 and result["gate"][0]["passed"]

@@ -172,3 +172,27 @@ def test_lines_many_pages_repeat_are_learned_as_boilerplate():
     assert doc.learned_boilerplate == (banner.lower(),)
     # Two pages are not a site's furniture: nothing is learned from them.
     assert repeated_lines(pages[:2]) == frozenset()
+
+
+def _pdf_like(tmp_path, lines: list[str]):
+    path = tmp_path / "handbook.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return clean_document(load_file(path))
+
+
+def test_pdf_page_headers_and_numbered_section_headings(tmp_path):
+    wrapped = ["The reading room is on the second floor of the east wing and", "opens at nine on weekdays, with",
+               "late opening until eight on Thursdays during term and", "shorter hours in the vacations."] * 3
+    doc = _pdf_like(tmp_path, [
+        "Section 2: Libraries and Study Space", "", "2.1 Opening hours", "", *wrapped, "",
+        "Section 2: Libraries and Study Space                        Page 1 of 3", "",
+        "2.2 Borrowing", "", "Students may borrow up to twelve books at a time, and", "renew them online.", "",
+        "2. Ask at the desk", "",
+    ])
+    marked = {s.text: s.heading for s in doc.sentences()}
+    assert marked["Section 2: Libraries and Study Space"] and marked["2.1 Opening hours"] and marked["2.2 Borrowing"]
+    # a running footer is page furniture, not text
+    assert not any("Page 1 of 3" in s.text for s in doc.sentences())
+    # a lone "2. ..." line may be a numbered step: it stays an answerable sentence
+    assert marked["2. Ask at the desk"] is False
+    assert marked["Students may borrow up to twelve books at a time, and renew them online."] is False

@@ -190,13 +190,14 @@ def test_html_table_rows_read_as_the_page_shows_them_and_the_header_row_is_a_hea
     page.write_text("<h2>Services</h2><p>Our services are listed below.</p><table><thead><tr><th>Service</th>"
                     "<th>Owner</th><th>Port</th></tr></thead><tbody><tr><td>api</td><td>Platform <b>team</b></td>"
                     "<td>8080</td></tr><tr><td>web</td><td><p>Frontend</p><p>team</p></td><td>3000</td></tr>"
-                    "</tbody></table><table><tr><th>Size</th><th>Price</th></tr><tr><td>small</td><td>4</td></tr>"
-                    "</table>", encoding="utf-8")
+                    "</tbody></table><table><caption>Prices for each size</caption><tr><th>Size</th><th>Price</th></tr>"
+                    "<tr><td>small</td><td>4</td></tr></table>", encoding="utf-8")
     doc = clean_document(load_file(page))
     marked = [(s.text, s.heading, s.group) for s in doc.sentences()]
     assert marked == [("Services", True, 0), ("Our services are listed below.", False, 0),
                       ("Service | Owner | Port", True, 0), ("api | Platform team | 8080", False, 0),
                       ("web | Frontend team | 3000", False, 0),  # a <p> in a cell keeps the row on one line
+                      ("Prices for each size", True, 0),  # a <caption> names its table: a label
                       ("Size | Price", True, 0), ("small | 4", False, 0)]  # a row of <th> only is a header
 
 

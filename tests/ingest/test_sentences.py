@@ -32,3 +32,13 @@ def test_a_footnote_number_after_an_acronyms_full_stop_ends_the_sentence():
     text = "The council may form an ABC.22 In addition, it sets a budget."
     spans = [text[s.start : s.end] for s in split_sentences(text)]
     assert spans == ["The council may form an ABC.", "In addition, it sets a budget."]
+
+
+def test_a_one_or_two_word_label_stays_with_the_sentence_it_introduces():
+    # a Markdown item's bold lead-in ("**Ultracentrifuge.** ...") arrives as a "sentence" of its own
+    assert _split("Ultracentrifuge. The longest slot is 4 hours. Book it online.") == [
+        "Ultracentrifuge. The longest slot is 4 hours.", "Book it online."]
+    assert _split("Step 3. Rinse the filter. Yes. It can go in the dishwasher.") == [
+        "Step 3. Rinse the filter.", "Yes. It can go in the dishwasher."]
+    assert _split("It works. Nothing else is needed here.") == ["It works. Nothing else is needed here."]
+    assert _split("Done.") == ["Done."]  # nothing follows: it stays a sentence
