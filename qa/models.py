@@ -63,7 +63,7 @@ class ExplainedSentence(BaseModel):
 class Explanation(BaseModel):
     """Why an answer was picked or refused (`qa explain`, POST /ask?explain=1)."""
 
-    kind: str | None = Field(description="the kind of answer the question asks for: number, date, person, place")
+    kind: str | None = Field(description="the kind of answer the question asks for: email, phone, time, money, number, date, person, place")
     matched_terms: list[str] = Field(description="question terms found in the retrieved passages")
     unseen_terms: list[str] = Field(description="question terms no passage in the corpus contains")
     common_terms: list[str] = Field(description="question terms in most passages: too common to count")

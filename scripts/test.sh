@@ -19,4 +19,6 @@ fi
 QA_BACKEND=postgres .venv/bin/qa eval --gate --quiet --out var/eval-postgres
 # The same on a public SQuAD 2.0 article nobody here wrote (floors in eval/gate.json's "squad").
 .venv/bin/qa eval --squad eval/squad2 --gate --no-plots -q
+# And on the made-up collections of the kinds users bring, each its own corpus ("squad:usercorpora").
+.venv/bin/qa eval --squad eval/usercorpora --gate --no-plots -q
 .venv/bin/python -m pytest "$@"

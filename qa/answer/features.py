@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.acronyms import spells_out
-from qa.answer.question import CAPITALISED, NEGATION, SURFACE, QuestionInfo
+from qa.answer.question import CAPITALISED, FINE_KINDS, NEGATION, SURFACE, QuestionInfo
 from qa.index.tokens import TokenEncoding
 from qa.words import is_content_word, tokenize
 
@@ -28,7 +28,11 @@ FEATURES = (
     "cos", "cos_rel", "cos_rank", "cos_passage", "rank_inv",
     "lex", "lex_rel", "lex_rank", "cos_x_lex", "matched_idf", "lex_window", "lex_passage", "rarest_missing", "unseen",
     "bigram", "exact", "compact", "cos_window", "novelty", "log_words", "first_in_passage", "finished",
-    "typed", "type_ok", "defines", "negation_mismatch", "comment",
+    "typed", "type_ok",
+    # The finer kinds (an email address, a phone number, a clock time, an amount of money) again on
+    # their own: what they ask for is unambiguous, so a sentence without it rarely answers.
+    "typed_fine", "type_ok_fine",
+    "defines", "negation_mismatch", "comment",
     # Late interaction (qa/index/tokens.py): how closely the sentence's word pieces meet each
     # content word piece of the question, and that against the other candidates.
     "tok", "tok_rel", "tok_rank", "tok_idf",
@@ -48,12 +52,26 @@ _DATE = re.compile(
     r"(\s+[a-z]+)?\s+(minutes?|hours?|days?|weeks?|fortnights?|months?|quarters?|years?)\b",
     re.I,
 )
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_PHONE = re.compile(r"(?<!\w)(\+?\d[\d ()-]{5,}\d)|\bext(ension)?\.?\s*\d{3,}", re.I)
+_TIME = re.compile(
+    r"\b\d{1,2}([:.]\d{2})?\s*(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b|\b(noon|midday|midnight)\b|"
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?)\b|\b(open|closed)\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[£$€¥]\s?\d|\d\s?(p|pence|pounds?|dollars?|euros?|cents?|usd|eur|gbp|yen|francs?)\b|\bfree\b|\bno charge\b",
+    re.I,
+)
+_KIND_PATTERNS = {"email": _EMAIL, "phone": _PHONE, "time": _TIME, "money": _MONEY}
 _COPULA = re.compile(r"\b(is|are|was|were|refers? to|means?|denotes?)\b", re.I)
 
 
 def holds_new(kind: str, text: str, q: QuestionInfo) -> bool:
     """Whether ``text`` holds a thing of ``kind`` the question does not already name."""
-    if kind == "number":
+    if kind in ("email", "phone", "time", "money"):
+        found = [m.group(0) for m in _KIND_PATTERNS[kind].finditer(text)]
+    elif kind == "number":
         found = [m.group(0) for m in _NUMBER.finditer(text)]
     elif kind == "date":
         found = [m.group(0) for m in _DATE.finditer(text)]
@@ -100,6 +118,7 @@ def sentence_features(
     bigram = len(q.bigrams & sent_bigrams) / len(q.bigrams) if q.bigrams else 0.0
     words = len(text.split())
     type_ok = 1.0 if q.kind is not None and holds_new(q.kind, text, q) else 0.0
+    fine = 1.0 if q.kind in FINE_KINDS else 0.0
     if q.spell_out:
         defines = 1.0 if any(spells_out(text, a) for a in q.spell_out) else 0.0
     elif q.defined and q.defined <= terms and _COPULA.search(text):
@@ -113,7 +132,7 @@ def sentence_features(
         lex, 0.0, 0.0, cos * lex, matched, coverage(q, window_terms), coverage(q, passage_terms), rarest, q.unseen,
         bigram, _exact(q, text), _compact(q, tokens), cos_window, len(terms - q.terms) / len(terms) if terms else 0.0, float(np.log1p(words)),
         1.0 if first_in_passage else 0.0, 1.0 if _FINISHED.search(text) else 0.0,
-        1.0 if q.kind is not None else 0.0, type_ok, defines,
+        1.0 if q.kind is not None else 0.0, type_ok, fine, fine * type_ok, defines,
         1.0 if q.negated != bool(NEGATION.search(text)) else 0.0,
         1.0 if section == "comments" and not q.asks_comments else 0.0,
         tok, 0.0, 0.0, tok_idf,
@@ -188,7 +207,7 @@ def add_relative(matrix: np.ndarray) -> np.ndarray:
 # Question-level features: how the best candidates look, read after the sentence scorer.
 QUESTION_FEATURES = (
     "log_p1", "log_gap", "rarest_missing", "lex_window", "unseen", "cos", "lex_passage_max", "cos_max",
-    "negation_mismatch", "question_negated", "typed", "type_ok", "unseen_name",
+    "negation_mismatch", "question_negated", "typed", "type_ok", "unseen_name", "typed_fine", "type_ok_fine",
 )
 
 
@@ -199,6 +218,7 @@ def question_features(q: QuestionInfo, matrix: np.ndarray, probability: np.ndarr
         row[0] = row[1] = np.log(1e-6)
         row[QUESTION_FEATURES.index("unseen")] = q.unseen
         row[QUESTION_FEATURES.index("unseen_name")] = q.unseen_name
+        row[QUESTION_FEATURES.index("typed_fine")] = 1.0 if q.kind in FINE_KINDS else 0.0
         return row
     order = np.argsort(-probability, kind="stable")
     b = order[0]
@@ -209,5 +229,6 @@ def question_features(q: QuestionInfo, matrix: np.ndarray, probability: np.ndarr
         np.log(p1 + 1e-6), np.log(p1 + 1e-6) - np.log(p2 + 1e-6), matrix[b, f("rarest_missing")],
         matrix[b, f("lex_window")], q.unseen, matrix[b, f("cos")], matrix[:, f("lex_passage")].max(),
         matrix[:, f("cos")].max(), matrix[b, f("negation_mismatch")], 1.0 if q.negated else 0.0,
-        matrix[b, f("typed")], matrix[b, f("type_ok")], q.unseen_name,
+        matrix[b, f("typed")], matrix[b, f("type_ok")], q.unseen_name, matrix[b, f("typed_fine")],
+        matrix[b, f("type_ok_fine")],
     ])

@@ -32,6 +32,20 @@ _DATE_Q = re.compile(
     r"\b(what|which) (year|years|century|decade|date|month|day|era|period)\b",
     re.I,
 )
+# Finer kinds, read first: each names what its answer must hold (an address, a clock time, an amount
+# of money), so a sentence that only names the thing asked about does not pass for an answer
+# ("What is Ann's email address?" over "Email Ann with questions."). Not "rate": an error rate,
+# a frame rate or a rate limit is no price.
+FINE_KINDS = frozenset({"email", "phone", "time", "money"})
+_EMAIL_Q = re.compile(r"\be-?mail\s+address(es)?\b|\bwhat(?:['’]s|\s+is|\s+are)\s+(?:the\s+|\S+['’]s?\s+)?e-?mail\b", re.I)
+_PHONE_Q = re.compile(r"\b(phone|telephone|mobile|fax|contact|helpline)\s+numbers?\b", re.I)
+_TIME_Q = re.compile(r"\bwhat time\b|\bopening (hours|times)\b|\b(hours|times) of opening\b|"
+                     r"\bwhen (does|do|is|are|will)\b.*\b(open|opens|close|closes|shut|shuts)\b", re.I)
+_MONEY_Q = re.compile(r"\bhow much (is|are|was|were|to|money)\b|"
+                      r"\b(what|how)\b.*\b(cost|costs|price|prices|fee|fees|fare|fares|charge|charges|salary|paid)\b", re.I)
+# "How much did costs rise?" asks for a change (a share or a number), not a price.
+_CHANGE = re.compile(r"\b(rise|rises|risen|rose|increase[sd]?|decrease[sd]?|fall|falls|fell|grow|grows|grew|drop|"
+                     r"dropped|change[sd]?|more|less|bigger|larger|smaller|cheaper|dearer)\b", re.I)
 _PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b|\b(who|whom|whose) (is|was|were|are|did|does)\b", re.I)
 _PLACE_Q = re.compile(r"^\s*where\b|\bwhere (is|was|were|are|did|does|do)\b", re.I)
 CAPITALISED = re.compile(r"(?<=[\s(\"“])[A-Z][\w’'-]*")
@@ -53,7 +67,7 @@ class QuestionInfo:
     unseen_terms: tuple[str, ...]
     common_terms: tuple[str, ...]  # content terms in most passages: they barely count
     bigrams: frozenset[tuple[str, str]]
-    kind: str | None  # "number", "date", "person", "place" or None
+    kind: str | None  # see question_kind
     words: frozenset[str]  # every token of the question (for "already named")
     negated: bool
     defined: frozenset[str]  # "what is X?" -> terms of X
@@ -69,6 +83,11 @@ SURFACE = re.compile(r"[a-z0-9]+")
 
 
 def question_kind(question: str) -> str | None:
+    """What the answer must hold: "email", "phone", "time", "money", "number", "date", "person",
+    "place", or None."""
+    for kind, pattern in (("email", _EMAIL_Q), ("phone", _PHONE_Q), ("time", _TIME_Q), ("money", _MONEY_Q)):
+        if pattern.search(question) and not (kind == "money" and _CHANGE.search(question)):
+            return kind
     if _NUMBER_Q.search(question):
         return "number"
     if _DATE_Q.search(question):

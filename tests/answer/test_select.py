@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from qa.answer.features import FEATURES
+from qa.answer.features import FEATURES, holds_new
 from qa.answer.question import question_kind, read_question
 from qa.answer.render import render
 from qa.answer.scorer import MODEL_PATH, AnswererModel, LogisticModel, load_scorer
@@ -51,9 +51,35 @@ def _scored(question: str, records=SENTENCES, qvec=(0.6, 0.8)):
     ("When was the windmill built?", "date"), ("In what year did the mill open?", "date"),
     ("How many sails does it have?", "number"), ("Who built the windmill?", "person"),
     ("Where does the windmill stand?", "place"), ("Why is it white?", None),
+    ("What is the miller's email address?", "email"), ("What's the phone number for the mill shop?", "phone"),
+    ("What are the opening hours of the windmill?", "time"), ("When does the mill shop close on Sundays?", "time"),
+    ("How much is a guided tour?", "money"), ("What does a school visit cost?", "money"),
+    ("How much did visitor numbers rise last year?", "number"),  # a change, not a price
+    ("How much flour does it grind a day?", "number"), ("What is the error rate of the sensor?", None),
 ])
 def test_the_kind_of_answer_asked_for_is_read_from_the_wh_word(question, kind):
     assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(("kind", "holds", "lacks"), [
+    ("email", "Write to tours@mill.example for bookings.", "Email the miller with questions."),
+    ("phone", "Call 01632 960 123 to book.", "Phone the shop to book."),
+    ("phone", "The tour desk is on ext. 4101.", "The tour desk is by the door."),
+    ("time", "The shop opens at 9:30 and shuts at 5pm.", "The shop sells flour and postcards."),
+    ("time", "It is closed on Mondays.", "It is run by volunteers."),
+    ("money", "A guided tour costs £6 for adults.", "Guided tours take six visitors at a time."),
+    ("money", "Children under five go free.", "Children must be supervised."),
+])
+def test_a_finer_kind_is_held_only_by_what_it_asks_for(kind, holds, lacks):
+    q = read_question("What is it?", lambda t: 1.0, 3.0, {})
+    assert holds_new(kind, holds, q) and not holds_new(kind, lacks, q)
+
+
+def test_a_finer_kind_is_its_own_feature():
+    feats, _ = _scored("What is the miller's email address?", WINDMILL)
+    assert all(f["typed"] == 1 and f["typed_fine"] == 1 and f["type_ok_fine"] == 0 for f in feats.values())
+    feats, _ = _scored("When was the windmill built?", WINDMILL)
+    assert feats[0]["type_ok"] == 1 and feats[0]["typed_fine"] == 0 and feats[0]["type_ok_fine"] == 0
 
 
 def test_a_sentence_holding_a_new_date_agrees_with_a_when_question():
