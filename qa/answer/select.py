@@ -86,6 +86,24 @@ class Scored:
     evidence: float  # P(answerable), from question_row
 
 
+# A table row reads "cell | cell | cell" (Markdown and HTML tables; qa/ingest/readers.py).
+TABLE_CELL = " | "
+MAX_TABLE_ROWS = 200  # how far up a table its header row is looked for
+
+
+def _column_header(rec: SentenceRecord, sentences: Callable[[int], SentenceRecord]) -> int | None:
+    """The sentence id of the header row above table row ``rec`` (rows all the way up), or None."""
+    if TABLE_CELL not in rec.text:
+        return None
+    for sid in range(rec.sid - 1, max(-1, rec.sid - MAX_TABLE_ROWS), -1):
+        above = sentences(sid)
+        if above.doc_id != rec.doc_id or TABLE_CELL not in above.text:
+            return None
+        if above.heading:
+            return sid
+    return None
+
+
 class ExtractiveAnswerer:
     def __init__(self, max_words: int = 60, threshold: float | None = None,
                  scorer: AnswererModel | None = None) -> None:
@@ -157,6 +175,9 @@ class ExtractiveAnswerer:
                     continue
                 i = position[sid]
                 window = set(terms[i]).union(*terms[max(0, i - 1) : i + 2])
+                header = _column_header(rec, sentences)
+                if header is not None:  # "billing | 7300 | 17300" says which port is staging's only with its header
+                    window |= sentence_terms(header)
                 near = all_cos[max(0, i - 1) : i + 2]
                 tok = tok_of.get(sid, (c, c))  # no word-piece vectors: the sentence cosine stands in
                 rows.append(sentence_features(

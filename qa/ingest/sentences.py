@@ -14,7 +14,7 @@ _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "rt", "hon", "gen", "col", "lt",
     "e.g", "i.e", "etc", "vs", "cf", "al", "no", "nos", "vol", "pp", "p", "fig", "inc", "ltd",
     "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-    "dec", "approx", "est", "dept",
+    "dec", "approx", "est", "dept", "ext", "tel", "incl",
 }
 
 # A candidate end: terminal punctuation, optional closing quotes/brackets, then space.

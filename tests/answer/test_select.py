@@ -235,3 +235,28 @@ def test_an_item_already_picked_is_not_quoted_again_with_its_lead_in():
     quoted = [p.sentence.text for p in extraction.picks]
     assert quoted[0].startswith("Lake Town")  # the item itself is the best sentence
     assert sum(t.count("Lake Town") for t in quoted) == 1, quoted
+
+
+def test_a_table_row_is_read_with_its_header_row():
+    rows = [SentenceRecord(0, "t", "body", "Service | Prod port | Staging port", 0, 34, heading=True)]
+    rows += [SentenceRecord(i, "t", "body", f"{name} | {7000 + i} | {17000 + i}", 40 * i, 40 * i + 20)
+             for i, name in enumerate(["api", "web", "queue", "billing"], start=1)]
+    rows.append(SentenceRecord(5, "t", "body", "Ports below 1024 need root.", 300, 327))
+    _, scored = _scored("What port is billing on in staging?", rows, qvec=(0.5, 0.5))
+    # the header is three rows above "billing", out of the neighbours' reach: only the table brings it
+    window = {rec.sid: row[FEATURES.index("lex_window")] for rec, row in zip(scored.records, scored.matrix,
+                                                                              strict=True)}
+    assert window[4] == pytest.approx(1.0)  # billing, port, staging: the row and its header hold them all
+    assert window[5] < window[4]  # prose after the table has no header
+
+
+def test_column_header_stops_at_the_table_edge():
+    from qa.answer.select import _column_header
+
+    recs = [SentenceRecord(0, "t", "body", "Size | Price", 0, 12, heading=True),
+            SentenceRecord(1, "t", "body", "small | 4", 13, 22), SentenceRecord(2, "t", "body", "Prose here.", 23, 34),
+            SentenceRecord(3, "t", "body", "large | 9", 35, 44), SentenceRecord(4, "u", "body", "x | y", 0, 5)]
+    assert _column_header(recs[1], recs.__getitem__) == 0
+    assert _column_header(recs[3], recs.__getitem__) is None  # prose between: not the same table
+    assert _column_header(recs[4], recs.__getitem__) is None  # another document
+    assert _column_header(recs[2], recs.__getitem__) is None  # not a row

@@ -42,3 +42,8 @@ def test_a_one_or_two_word_label_stays_with_the_sentence_it_introduces():
         "Step 3. Rinse the filter.", "Yes. It can go in the dishwasher."]
     assert _split("It works. Nothing else is needed here.") == ["It works. Nothing else is needed here."]
     assert _split("Done.") == ["Done."]  # nothing follows: it stays a sentence
+
+
+def test_a_phone_extension_does_not_end_the_sentence():
+    assert _split("Out of hours, call security on ext. 2222 at once. Then tell the lab.") == [
+        "Out of hours, call security on ext. 2222 at once.", "Then tell the lab."]
