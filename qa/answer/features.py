@@ -33,6 +33,9 @@ FEATURES = (
     # their own: what they ask for is unambiguous, so a sentence without it rarely answers.
     "typed_fine", "type_ok_fine",
     "defines", "negation_mismatch", "comment",
+    # The share of the question's numbers ("after 2 years", "version 3.0", "£150") that the sentence
+    # and its neighbours hold: a number the text does not give is a false premise or another thing.
+    "num_window",
     # Late interaction (qa/index/tokens.py): how closely the sentence's word pieces meet each
     # content word piece of the question, and that against the other candidates.
     "tok", "tok_rel", "tok_rank", "tok_idf",
@@ -135,6 +138,7 @@ def sentence_features(
         1.0 if q.kind is not None else 0.0, type_ok, fine, fine * type_ok, defines,
         1.0 if q.negated != bool(NEGATION.search(text)) else 0.0,
         1.0 if section == "comments" and not q.asks_comments else 0.0,
+        len(q.numbers & window_terms) / len(q.numbers) if q.numbers else 1.0,
         tok, 0.0, 0.0, tok_idf,
     ]
 
@@ -208,6 +212,7 @@ def add_relative(matrix: np.ndarray) -> np.ndarray:
 QUESTION_FEATURES = (
     "log_p1", "log_gap", "rarest_missing", "lex_window", "unseen", "cos", "lex_passage_max", "cos_max",
     "negation_mismatch", "question_negated", "typed", "type_ok", "unseen_name", "typed_fine", "type_ok_fine",
+    "num_window", "question_numbered",
 )
 
 
@@ -219,6 +224,7 @@ def question_features(q: QuestionInfo, matrix: np.ndarray, probability: np.ndarr
         row[QUESTION_FEATURES.index("unseen")] = q.unseen
         row[QUESTION_FEATURES.index("unseen_name")] = q.unseen_name
         row[QUESTION_FEATURES.index("typed_fine")] = 1.0 if q.kind in FINE_KINDS else 0.0
+        row[QUESTION_FEATURES.index("question_numbered")] = 1.0 if q.numbers else 0.0
         return row
     order = np.argsort(-probability, kind="stable")
     b = order[0]
@@ -230,5 +236,5 @@ def question_features(q: QuestionInfo, matrix: np.ndarray, probability: np.ndarr
         matrix[b, f("lex_window")], q.unseen, matrix[b, f("cos")], matrix[:, f("lex_passage")].max(),
         matrix[:, f("cos")].max(), matrix[b, f("negation_mismatch")], 1.0 if q.negated else 0.0,
         matrix[b, f("typed")], matrix[b, f("type_ok")], q.unseen_name, matrix[b, f("typed_fine")],
-        matrix[b, f("type_ok_fine")],
+        matrix[b, f("type_ok_fine")], matrix[b, f("num_window")], 1.0 if q.numbers else 0.0,
     ])

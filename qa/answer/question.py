@@ -77,6 +77,7 @@ class QuestionInfo:
     unseen_name: float  # 1.0 when a capitalised word (not the first) names something the corpus never mentions
     text: str = ""  # the question as asked (validated)
     asks_who: bool = False  # bylines (who wrote what follows) answer only questions about who
+    numbers: frozenset[str] = frozenset()  # content terms with a digit ("2", "150", "3rd")
 
 
 SURFACE = re.compile(r"[a-z0-9]+")
@@ -127,6 +128,7 @@ def read_question(
         surface={w: weight[t[0]] for w in set(SURFACE.findall(question.lower()))
                  for t in [tokenize(w)] if t and t[0] in weight},
         text=question, asks_who=question_kind(question) == "person" or bool(_ASKS_WHO.match(question)),
+        numbers=frozenset(t for t in terms if any(ch.isdigit() for ch in t)),
     )
 
 

@@ -260,3 +260,12 @@ def test_column_header_stops_at_the_table_edge():
     assert _column_header(recs[3], recs.__getitem__) is None  # prose between: not the same table
     assert _column_header(recs[4], recs.__getitem__) is None  # another document
     assert _column_header(recs[2], recs.__getitem__) is None  # not a row
+
+
+def test_a_number_the_text_does_not_give_counts_against_a_sentence():
+    feats, _ = _scored("Why was the windmill built in 1820?", WINDMILL)
+    assert feats[0]["num_window"] == 1.0  # the sentence gives 1820
+    feats, _ = _scored("Why was the windmill built in 1850?", WINDMILL)
+    assert all(f["num_window"] == 0.0 for f in feats.values())  # a false premise: 1850 is nowhere
+    feats, _ = _scored("Why is the windmill white?", WINDMILL)
+    assert all(f["num_window"] == 1.0 for f in feats.values())  # no number asked about: nothing to miss
