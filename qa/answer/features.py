@@ -3,8 +3,9 @@
 Nothing here names a corpus: every feature is a cosine, an IDF-weighted overlap
 computed from the corpus's own BM25 statistics, a position, or a generic English
 reading of the question ("when" asks for a date, "how many" for a number, "who"
-for a name) matched against what the sentence holds that the question does not
-already say (a number, a year, a capitalised word).  The weights that combine
+for a name, "what is her email address" for an address) matched against what the
+sentence holds that the question does not already say (a number, a year, a
+capitalised word, an address).  The weights that combine
 them are fitted on public data by ``scripts/train_answerer.py``.
 """
 
@@ -72,7 +73,7 @@ _COPULA = re.compile(r"\b(is|are|was|were|refers? to|means?|denotes?)\b", re.I)
 
 def holds_new(kind: str, text: str, q: QuestionInfo) -> bool:
     """Whether ``text`` holds a thing of ``kind`` the question does not already name."""
-    if kind in ("email", "phone", "time", "money"):
+    if kind in _KIND_PATTERNS:
         found = [m.group(0) for m in _KIND_PATTERNS[kind].finditer(text)]
     elif kind == "number":
         found = [m.group(0) for m in _NUMBER.finditer(text)]
