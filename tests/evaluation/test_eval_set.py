@@ -3,6 +3,7 @@
 Stdlib + pytest only; no model is loaded. See eval/README.md for the format.
 """
 
+import contextlib
 import json
 import re
 import subprocess
@@ -338,3 +339,27 @@ def test_no_heldout_question_in_commit_messages(items):
         "heldout questions appear in commit messages (history cannot be changed, so move each "
         f"to split 'dev' and write a new heldout item): {format_leaks(leaks)}"
     )
+
+
+def heldout_collection_questions():
+    """The questions of the heldout made-up collections (eval/usercorpora-heldout), read as totals only."""
+    out = {}
+    for path in sorted((REPO_ROOT / "eval" / "usercorpora-heldout").glob("*/questions.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                out[item["id"]] = item["question"]
+    return out
+
+
+def test_no_heldout_collection_question_in_repo_files_or_commit_messages():
+    questions = heldout_collection_questions()
+    assert len(questions) == 80
+    docs = {name: text for name, text in repo_documents().items()
+            if not name.startswith("eval/usercorpora-heldout/")}  # the collections themselves
+    # no history in this checkout: the files are still checked
+    with contextlib.suppress(OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        docs["git log"] = subprocess.run(["git", "log", "--format=%B"], cwd=REPO_ROOT, capture_output=True,
+                                         text=True, check=True, timeout=60).stdout
+    leaks = find_leaks(questions, docs)
+    assert not leaks, f"heldout collection questions appear outside their collection: {format_leaks(leaks)}"
