@@ -10,6 +10,9 @@ import re
 from functools import lru_cache
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[’'][a-z]+)?")
+# Between the cells of a table row, as the Markdown and HTML readers write it and the answerer
+# reads it back (a row's header row is its context): "api | Platform team | 8080".
+TABLE_CELL = " | "
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")
 
 

@@ -118,13 +118,14 @@ def squad_questions(folder: Path) -> list[tuple]:
 
 
 def user_questions(folder: Path, base: Settings) -> list[QuestionData]:
-    """Each made-up collection of eval/usercorpora/dev, indexed apart (a user's small corpus is its own).
+    """Each made-up collection of eval/usercorpora, indexed apart (a user's small corpus is its own).
 
     Grouped by collection: the cross-validation splits and the inner folds keep whole collections apart.
     """
     out: list[QuestionData] = []
     for n, dataset in enumerate(load_squad_sets(folder)):
-        settings = base.model_copy(update={"index_dir": ROOT / "var" / "train-usercorpora" / dataset.name})
+        # the index `qa eval --squad eval/usercorpora` builds and reads (as var/squad-squad2 for the article)
+        settings = base.model_copy(update={"index_dir": ROOT / "var" / "squad-usercorpora" / dataset.name})
         index_squad(dataset, settings)
         out += collect(Engine.load(settings), [
             (it.id, "user", dataset.name, n % 2, it.answerable, it.answers, it.question, None)

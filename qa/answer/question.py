@@ -115,10 +115,11 @@ def read_question(
     content = [t for t in tokens if t in terms]
     m = _DEFINITION_Q.match(question)
     defined = frozenset(canonical(tokenize(m.group(1)), acronyms) - question_words()) if m else frozenset()
+    kind = question_kind(question)
     return QuestionInfo(
         terms=frozenset(terms), weight=weight, total=total,
         unseen=math.fsum(weight[t] for t in unseen_terms) / total, unseen_terms=unseen_terms, common_terms=common,
-        bigrams=frozenset(zip(content, content[1:], strict=False)), kind=question_kind(question),
+        bigrams=frozenset(zip(content, content[1:], strict=False)), kind=kind,
         words=frozenset(tokens), negated=bool(NEGATION.search(question)), defined=defined,
         spell_out=tuple(spelled_out_asked(question)),
         asks_comments=bool(re.search(r"\b(comment\w*|reader\w*)\b", question, re.I)),
@@ -127,7 +128,7 @@ def read_question(
         ) else 0.0,
         surface={w: weight[t[0]] for w in set(SURFACE.findall(question.lower()))
                  for t in [tokenize(w)] if t and t[0] in weight},
-        text=question, asks_who=question_kind(question) == "person" or bool(_ASKS_WHO.match(question)),
+        text=question, asks_who=kind == "person" or bool(_ASKS_WHO.match(question)),
         numbers=frozenset(t for t in terms if any(ch.isdigit() for ch in t)),
     )
 

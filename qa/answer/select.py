@@ -34,7 +34,7 @@ from qa.answer.question import QuestionInfo, read_question
 from qa.answer.scorer import AnswererModel, load_scorer
 from qa.index.schema import SentenceRecord
 from qa.index.tokens import SentenceTokens, TokenEncoding
-from qa.words import tokenize
+from qa.words import TABLE_CELL, tokenize
 
 _LIST_GAP = 12  # source characters between list items: a line break, indent and bullet
 MAX_SENTENCES = 3
@@ -86,8 +86,6 @@ class Scored:
     evidence: float  # P(answerable), from question_row
 
 
-# A table row reads "cell | cell | cell" (Markdown and HTML tables; qa/ingest/readers.py).
-TABLE_CELL = " | "
 MAX_TABLE_ROWS = 200  # how far up a table its header row is looked for
 
 

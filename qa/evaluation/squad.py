@@ -3,7 +3,7 @@
 The folder holds ``docs/`` (the corpus) and ``questions.jsonl`` (one object a line:
 ``id``, ``question``, ``answerable``, ``answers``, ``source``, ``span``), the layout
 of ``../shared/benchmarks/squad2`` (see its README); or it holds several such folders
-(``eval/usercorpora/dev``: small collections of the kinds users bring), each its own
+(``eval/usercorpora``: small collections of the kinds users bring), each its own
 corpus with its own index, scored together and one by one.  Each corpus is indexed into a
 cache folder under ``var/`` and every question is asked once with abstention off,
 so one pass gives each answer, its evidence score and whether it is right; the

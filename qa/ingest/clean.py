@@ -101,9 +101,10 @@ class Paragraph:
     # exactly its text and never the footnotes in between.
     gaps: list[int] = field(default_factory=list)
     code: bool = False  # a code block (Markdown): verbatim, one unit, never quoted as prose
-    # A heading the markup declares (Markdown "#", HTML <h1>-<h6>; also a table's header row
-    # and an HTML <dt> term): it names what follows and is searched with it, but it is never
-    # an answer on its own ("Restoring a file" answers nothing; the sentences under it do).
+    # A heading the markup declares (Markdown "#", HTML <h1>-<h6>; also a table's header row,
+    # an HTML <caption> or <dt> term, and a numbered section heading of plain text, "3.2 Fees"):
+    # it names what follows and is searched with it, but it is never an answer on its own
+    # ("Restoring a file" answers nothing; the sentences under it do).
     heading: bool = False
     protected: list[tuple[int, int]] = field(default_factory=list)  # inline code: no sentence ends inside
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from qa.ingest.clean import CleanDocument, Paragraph, short_title
 from qa.ingest.readers import RawDocument
+from qa.words import TABLE_CELL
 
 _HAS_WORD = re.compile(r"[^\W\d_]")
 
@@ -119,7 +120,7 @@ def clean_markdown(doc: RawDocument) -> CleanDocument:
                 paragraphs.append(para)
             row = None
         elif tok.type in ("th_open", "td_open") and row is not None and row.chars:
-            row.put(" | ")  # the source's own cell separator, so the row reads as the table does
+            row.put(TABLE_CELL)  # the source's own cell separator, so the row reads as the table does
         elif tok.type == "inline" and row is not None:
             _put_inline(row, tok.children or [])
         elif tok.type == "inline" and tok.map:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from qa.errors import InvalidDocumentError
 from qa.ingest.encodings import declared_html_charset, decode_bytes
+from qa.words import TABLE_CELL
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 
@@ -133,7 +134,7 @@ def html_to_text(html: str) -> HtmlText:
         if tag in _CELL_TAGS and cells:
             if entering:
                 if cells[-1]:
-                    parts.append(" | ")
+                    parts.append(TABLE_CELL)
                 cells[-1] += 1
             in_cell += 1 if entering else -1
         elif tag in _BLOCK_TAGS and in_cell:
