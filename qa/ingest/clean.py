@@ -24,6 +24,7 @@ from qa.ingest.boilerplate import line_key
 from qa.ingest.readers import RawDocument
 from qa.ingest.sentences import Span, split_sentences
 from qa.models import Section, Segment
+from qa.words import TABLE_CELL
 
 # Lines that are boilerplate wherever they appear (matched against the stripped line).
 _BOILERPLATE = [
@@ -107,8 +108,12 @@ class Paragraph:
     # ("Restoring a file" answers nothing; the sentences under it do).
     heading: bool = False
     protected: list[tuple[int, int]] = field(default_factory=list)  # inline code: no sentence ends inside
+    table_row: bool = False  # a plain-text table row: offsets follow its cells, not the source's order
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        if self.table_row:
+            piece = self.offsets[start:end]
+            return min(piece), max(piece) + 1
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
@@ -143,8 +148,9 @@ class CleanDocument:
     @property
     def segments(self) -> list[Segment]:
         return [
-            Segment(start=p.offsets[0], end=p.offsets[-1] + 1, section=p.section)
+            Segment(start=span[0], end=span[1], section=p.section)
             for p in self.paragraphs
+            for span in [p.raw_span(0, len(p.text))]
         ]
 
     def sentences(self) -> list[Sentence]:
@@ -208,6 +214,10 @@ class _Line:
     attribution: bool = False  # "Jane Doe, Chief Executive, X Trust" under a quoted paragraph
     speaker: str | None = None  # on a quoted paragraph's lines: its attribution
     row: bool = False  # an HTML table row: a paragraph of its own, whatever case it starts in
+    # A row of a plain-text table laid out with spaces: its cells' [start, end) in the source,
+    # joined with TABLE_CELL as HTML and Markdown rows are; ``header`` on the row that names the columns.
+    cells: list[list[tuple[int, int]]] = field(default_factory=list)  # each cell's pieces, one per line
+    header: bool = False
 
 
 def _split_lines(raw: str) -> list[_Line]:
@@ -252,7 +262,7 @@ def clean_document(doc: RawDocument, boilerplate: frozenset[str] = frozenset()) 
             _mark_headings(clean.paragraphs, doc.headings, doc.table_headers)
         elif doc.kind in ("text", "pdf"):
             for p in clean.paragraphs:
-                p.heading = _is_numbered_heading(p)
+                p.heading = p.heading or _is_numbered_heading(p) or _is_capitals_heading(p)
     clean.offsets_in, clean.page_starts = doc.offsets_in, doc.page_starts
     return clean
 
@@ -289,6 +299,97 @@ def _is_numbered_heading(p: Paragraph) -> bool:
             and bool(_NUMBERED_HEADING.match(p.text)) and not _TERMINAL.search(p.text))
 
 
+# A heading in capitals, maybe numbered: "CONTENTS", "2. YOUR RIGHT TO CANCEL (COOLING-OFF PERIOD)".
+# Digits after the number ("OPEN 9AM-5PM DAILY") or a colon ("NOTE: DO NOT ...") make it a statement.
+_CAPITALS_HEADING = re.compile(r"^(\d{1,3}(\.\d{1,3})*\.?\s+)?[^a-z\d:]*[A-Z]{2}[^a-z\d:]*$")
+MAX_CAPITALS_HEADING_WORDS = 10
+
+
+def _is_capitals_heading(p: Paragraph) -> bool:
+    """One short line in capitals (after an optional section number) that does not end like a sentence."""
+    return (not p.list_item and "\n" not in p.text and len(p.text.split()) <= MAX_CAPITALS_HEADING_WORDS
+            and bool(_CAPITALS_HEADING.match(p.text)) and not _TERMINAL.search(p.text))
+
+
+# Cells of a plain-text table row: runs of words apart by two or more spaces, or by a tab.
+_CELL = re.compile(r"\S+(?: \S+)*")
+_CELL_GAP = re.compile(r" {2,}|\t")
+MIN_TABLE_ROWS = 3
+MAX_HEADER_CELL_WORDS = 4
+MAX_ROW_LINES = 4
+MAX_ROW_WORDS = 60
+
+
+def _mark_text_tables(raw: str, lines: list[_Line]) -> None:
+    """Find tables laid out with spaces (PDF-to-text, plain-text reports) and make each row one
+    paragraph whose cells are joined by TABLE_CELL, as HTML and Markdown rows are.
+
+    A table is at least MIN_TABLE_ROWS adjacent lines of two or more cells that share a column:
+    a cell starts at the same place (give or take one character) on most of them. Prose with two
+    spaces after its full stops has such gaps too, but they never line up. A line that starts
+    right of the table's first column, or in lower case, carries on the row above (a wrapped cell).
+    """
+    run: list[tuple[_Line, list[tuple[int, int]], int]] = []  # line, its cells, where the line starts
+
+    def close() -> None:
+        rows = [r for r in run if len(r[1]) >= 2]
+        if len(rows) >= MIN_TABLE_ROWS and _aligned(rows):
+            _merge_rows(raw, run)
+        run.clear()
+
+    for ln in lines:
+        cells = [(ln.start + m.start(), ln.start + m.end()) for m in _CELL.finditer(ln.text)] if ln.kind == "text" else []
+        line_start = raw.rfind("\n", 0, ln.start) + 1
+        if len(cells) >= 2 and _CELL_GAP.search(ln.text):
+            run.append((ln, cells, line_start))
+        elif run and len(cells) == 1 and ln.start - line_start > min(c[0][0] - s for _, c, s in run) + 1:
+            run.append((ln, cells, line_start))  # a wrapped cell alone on its line
+        else:
+            close()
+    close()
+
+
+def _aligned(run: list[tuple[_Line, list[tuple[int, int]], int]]) -> bool:
+    if all("\t" in ln.text for ln, _, _ in run):
+        return True
+    starts = [{a - line_start for a, _ in cells[1:]} for _, cells, line_start in run]
+    columns = set().union(*starts)
+    return any(sum(1 for s in starts if {c - 1, c, c + 1} & s) >= 0.6 * len(run) for c in columns)
+
+
+def _merge_rows(raw: str, run: list[tuple[_Line, list[tuple[int, int]], int]]) -> None:
+    """Give each row's first line the row's cells (wrapped ones joined in), and drop the rest.
+
+    Rows of more than MAX_ROW_LINES lines or MAX_ROW_WORDS words are no table's: the run is left
+    as text (two-column prose, or lines that merely line up).
+    """
+    left = min(cells[0][0] - line_start for _, cells, line_start in run)
+    rows: list[list[tuple[_Line, list[tuple[int, int]], int]]] = []
+    for k, (ln, cells, line_start) in enumerate(run):
+        if k and (cells[0][0] - line_start > left + 1 or raw[cells[0][0]].islower()):
+            rows[-1].append((ln, cells, line_start))
+        else:
+            rows.append([(ln, cells, line_start)])
+    if len(rows) < MIN_TABLE_ROWS or any(
+            len(row) > MAX_ROW_LINES or sum(len(ln.text.split()) for ln, _, _ in row) > MAX_ROW_WORDS for row in rows):
+        return
+    for row in rows:
+        head, cells, line_start = row[0]
+        columns = [a - line_start for a, _ in cells]
+        head.row, head.cells = True, [[cell] for cell in cells]
+        for ln, more, start in row[1:]:
+            for a, b in more:  # each piece of a wrapped cell joins the cell whose column is nearest
+                j = min(range(len(columns)), key=lambda c: abs(columns[c] - (a - start)))
+                head.cells[j].append((a, b))
+            ln.kind = "junk"  # now part of the row above
+    # The first row names the columns when it is short words on one line, and either leaves the
+    # corner cell empty (a specification table's "  Model A   Model B") or holds no figures.
+    head, cells, line_start = rows[0][0]
+    corner = cells[0][0] - line_start > left + 1
+    head.header = len(rows[0]) == 1 and (corner or not any(ch.isdigit() for ch in head.text)) and all(
+        len(raw[a:b].split()) <= MAX_HEADER_CELL_WORDS for a, b in cells)
+
+
 def _within_lines(p: Paragraph, lines: tuple[tuple[int, int], ...], starts: list[int]) -> bool:
     """Whether every character of ``p`` lies on one of ``lines`` (sorted [start, end) spans,
     ``starts`` their starts), with no other line between the first and the last."""
@@ -323,6 +424,8 @@ def _clean_lines(doc: RawDocument, boilerplate: frozenset[str]) -> CleanDocument
 
     if wrapped:
         _drop_pdf_footnotes(lines)
+    if doc.kind in ("text", "pdf") and not doc.table_rows:
+        _mark_text_tables(doc.text, lines)
 
     texts = [i for i, ln in enumerate(lines) if ln.kind == "text"]
     first_para = next((i for i in texts if len(lines[i].text) >= 120), texts[0] if texts else 0)
@@ -491,6 +594,8 @@ KEPT_RUN = re.compile("[^\\s\ue000-\uf8ff\U000f0000-\U0010ffff]+")
 
 
 def _join(raw: str, group: list[_Line]) -> Paragraph | None:
+    if len(group) == 1 and group[0].cells:
+        return _join_cells(raw, group[0])
     # Whole runs, not characters, are copied: linear and fast on a multi-megabyte line.
     parts: list[str] = []
     offsets = array("i")
@@ -517,6 +622,29 @@ def _join(raw: str, group: list[_Line]) -> Paragraph | None:
         first.section, first.group, text, offsets, list_item=first.bullet,
         author=first.speaker, byline=first.attribution, gaps=gaps,
     )
+
+
+def _join_cells(raw: str, ln: _Line) -> Paragraph:
+    """A plain-text table row: its cells joined by TABLE_CELL, a wrapped cell's pieces by a space.
+
+    The text reads cell by cell, so a wrapped row's offsets are not in source order: the row is
+    one sentence (protected) and its source span runs from its least to its greatest offset.
+    """
+    parts: list[str] = []
+    offsets = array("i")
+    for cell in ln.cells:
+        for n, (a, b) in enumerate(cell):
+            if a < ln.start:  # a bullet the line cleaner took off
+                continue
+            if parts:
+                sep = " " if n else TABLE_CELL
+                parts.append(sep)
+                offsets.extend([a - 1] * len(sep))  # the separator sits on the space before the piece
+            parts.append(raw[a:b])
+            offsets.extend(range(a, b))
+    text = "".join(parts)
+    return Paragraph(ln.section, ln.group, text, offsets, heading=ln.header, protected=[(0, len(text))],
+                     table_row=True)
 
 
 _CLEAN_BYLINE = re.compile(r"^(\S.{1,80}?)\s+\d{1,2}/\d{1,2}/\d{2,4}(\s+at\s+\d{1,2}:\d{2})?$")

@@ -196,3 +196,49 @@ def test_pdf_page_headers_and_numbered_section_headings(tmp_path):
     # a lone "2. ..." line may be a numbered step: it stays an answerable sentence
     assert marked["2. Ask at the desk"] is False
     assert marked["Students may borrow up to twelve books at a time, and renew them online."] is False
+
+
+def test_a_table_laid_out_with_spaces_is_read_row_by_row(tmp_path):
+    # Made-up specification and troubleshooting tables as PDF-to-text writes them: columns of
+    # spaces, an empty corner cell over the labels, cells wrapped onto a second line.
+    doc = _pdf_like(tmp_path, [
+        "4  TECHNICAL DATA", "",
+        "                         Model A             Model B",
+        "  Frame size             46 cm               53 cm",
+        "  Battery                36 V (374 Wh)       36 V (504 Wh)",
+        "  Weight                 21.8 kg             23.6 kg", "",
+        "  Code   Cause                      What to do",
+        "  E1     Water tank empty or not    Fill the tank and push it",
+        "         inserted correctly         in until it clicks",
+        "  E2     Brew unit missing          Insert the brew unit",
+        "  E3     Grounds container full     Empty the grounds container", "",
+    ])
+    sentences = {s.text: s for s in doc.sentences()}
+    assert sentences["4 TECHNICAL DATA"].heading  # a short line in capitals names a section
+    assert sentences["Model A | Model B"].heading  # the header row: searched, never an answer
+    battery = sentences["Battery | 36 V (374 Wh) | 36 V (504 Wh)"]
+    assert not battery.heading
+    assert " ".join(doc.raw_text[battery.start : battery.end].split()) == "Battery 36 V (374 Wh) 36 V (504 Wh)"
+    # the wrapped cells join their own columns, and the row's span covers both of its lines
+    e1 = sentences["E1 | Water tank empty or not inserted correctly | Fill the tank and push it in until it clicks"]
+    assert doc.raw_text[e1.start : e1.end].startswith("E1") and doc.raw_text[e1.start : e1.end].endswith("clicks")
+    assert sentences["Code | Cause | What to do"].heading
+
+
+def test_prose_with_two_spaces_after_full_stops_is_no_table(tmp_path):
+    lines = ["The committee met on Tuesday.  It agreed to raise the fee to twelve pounds from",
+             "April.  Members who pay before the end of March keep the old rate, and the",
+             "treasurer will write to everyone.  The next meeting is on the first Monday of",
+             "May, in the hall.  Apologies were received from two members of the group."]
+    doc = _pdf_like(tmp_path, lines * 3)
+    assert not any(" | " in s.text for s in doc.sentences())
+    assert "It agreed to raise the fee to twelve pounds from April." in {s.text for s in doc.sentences()}
+
+
+def test_a_capitals_line_with_figures_or_a_colon_says_something(tmp_path):
+    doc = _pdf_like(tmp_path, ["GENERAL INFORMATION", "", "OPEN 9AM TO 5PM DAILY", "",
+                               "WARNING: DO NOT IMMERSE THE BASE IN WATER", ""])
+    marked = {s.text: s.heading for s in doc.sentences()}
+    assert marked["GENERAL INFORMATION"] is True
+    assert marked["OPEN 9AM TO 5PM DAILY"] is False
+    assert marked["WARNING: DO NOT IMMERSE THE BASE IN WATER"] is False
