@@ -248,8 +248,8 @@ def train(data: list[QuestionData]) -> tuple[AnswererModel, dict]:
             best_ratio, best = ratio, m
     # The largest threshold that refuses at most FR_TARGET of the SQuAD article's answerable questions
     # and at most that of the user collections': a threshold read off the article alone refused 8.3% of
-    # the answerable questions of twelve new collections (cross-validated over all twenty, 6.3% against
-    # 5.3% with both).
+    # the answerable questions of twelve new collections (cross-validated over twenty collections, 6.3%
+    # against 5.3% with both).
     threshold = choose_threshold(outcomes(chosen, None, question, best_ratio, chosen_probs))
     user = [n for n, d in enumerate(data) if d.source == "user"]
     if user:

@@ -89,17 +89,26 @@ class Scored:
 MAX_TABLE_ROWS = 200  # how far up a table its header row is looked for
 
 
-def _column_header(rec: SentenceRecord, sentences: Callable[[int], SentenceRecord]) -> int | None:
-    """The sentence id of the header row above table row ``rec`` (rows all the way up), or None."""
+def _table_context(rec: SentenceRecord, sentences: Callable[[int], SentenceRecord]) -> list[int]:
+    """The sentence ids that say what table row ``rec`` is about: the header row above it (rows
+    all the way up) and the nearest group label between them ("Lowther Annex" over that
+    library's rows, in a plain-text table). Empty when ``rec`` is no table row."""
     if TABLE_CELL not in rec.text:
-        return None
+        return []
+    found: list[int] = []
     for sid in range(rec.sid - 1, max(-1, rec.sid - MAX_TABLE_ROWS), -1):
         above = sentences(sid)
-        if above.doc_id != rec.doc_id or TABLE_CELL not in above.text:
-            return None
+        if above.doc_id != rec.doc_id:
+            break
+        if TABLE_CELL not in above.text:
+            if not above.heading:
+                break
+            if not found:
+                found.append(sid)  # its group's label; an earlier group's is passed over
+            continue
         if above.heading:
-            return sid
-    return None
+            return found + [sid]
+    return found
 
 
 class ExtractiveAnswerer:
@@ -173,9 +182,9 @@ class ExtractiveAnswerer:
                     continue
                 i = position[sid]
                 window = set(terms[i]).union(*terms[max(0, i - 1) : i + 2])
-                header = _column_header(rec, sentences)
-                if header is not None:  # "billing | 7300 | 17300" says which port is staging's only with its header
-                    window |= sentence_terms(header)
+                for sid_above in _table_context(rec, sentences):
+                    # "billing | 7300 | 17300" says which port is staging's only with its header row
+                    window |= sentence_terms(sid_above)
                 near = all_cos[max(0, i - 1) : i + 2]
                 tok = tok_of.get(sid, (c, c))  # no word-piece vectors: the sentence cosine stands in
                 rows.append(sentence_features(

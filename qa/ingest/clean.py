@@ -62,7 +62,9 @@ _COMMENTS_START = re.compile(r"^(readers'?|reader|user)?\s*comments?\s*(\(\d+\))
 # "Jane Doe   01/03/2017 at 18:21" - a comment's byline.
 _COMMENT_BYLINE = re.compile(r"^\S.{1,80}?\s{2,}\d{1,2}/\d{1,2}/\d{2,4}(\s+at\s+\d{1,2}:\d{2})?$")
 _BULLET_GLYPHS = re.compile(r"^[●•▪◦]+$")  # a PDF list's bullets on a line of their own
-_BULLET = re.compile(r"^([•●▪◦‣∙·*–-]+)\s*")
+# A glyph bullet may touch its text ("•Item"); "*", "-" and "–" need a space after them, so
+# "--dry-run", "-5 degrees" and "*args" keep their first characters.
+_BULLET = re.compile(r"^([•●▪◦‣∙·]+|[*–-]+(?=\s))\s*")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _URL = re.compile(r"https?://|www\.\S|\S+@\S+\.\w+|^@\w+$")
 
@@ -214,6 +216,7 @@ class _Line:
     attribution: bool = False  # "Jane Doe, Chief Executive, X Trust" under a quoted paragraph
     speaker: str | None = None  # on a quoted paragraph's lines: its attribution
     row: bool = False  # an HTML table row: a paragraph of its own, whatever case it starts in
+    hang: bool = False  # carries on the line above: the body of a term indented under it (man pages)
     # A row of a plain-text table laid out with spaces: its cells' [start, end) in the source,
     # joined with TABLE_CELL as HTML and Markdown rows are; ``header`` on the row that names the columns.
     cells: list[list[tuple[int, int]]] = field(default_factory=list)  # each cell's pieces, one per line
@@ -300,8 +303,9 @@ def _is_numbered_heading(p: Paragraph) -> bool:
 
 
 # A heading in capitals, maybe numbered: "CONTENTS", "2. YOUR RIGHT TO CANCEL (COOLING-OFF PERIOD)".
-# Digits after the number ("OPEN 9AM-5PM DAILY") or a colon ("NOTE: DO NOT ...") make it a statement.
-_CAPITALS_HEADING = re.compile(r"^(\d{1,3}(\.\d{1,3})*\.?\s+)?[^a-z\d:]*[A-Z]{2}[^a-z\d:]*$")
+# Digits after the number ("OPEN 9AM-5PM DAILY") or a colon ("NOTE: DO NOT ...") make it a
+# statement, an underscore a name ("DWSYNC_NO_COLOR", an environment variable).
+_CAPITALS_HEADING = re.compile(r"^(\d{1,3}(\.\d{1,3})*\.?\s+)?[^a-z\d:_]*[A-Z]{2}[^a-z\d:_]*$")
 MAX_CAPITALS_HEADING_WORDS = 10
 
 
@@ -316,6 +320,7 @@ _CELL = re.compile(r"\S+(?: \S+)*")
 _CELL_GAP = re.compile(r" {2,}|\t")
 MIN_TABLE_ROWS = 3
 MAX_HEADER_CELL_WORDS = 4
+MAX_LABEL_WORDS = 6
 MAX_ROW_LINES = 4
 MAX_ROW_WORDS = 60
 
@@ -326,27 +331,129 @@ def _mark_text_tables(raw: str, lines: list[_Line]) -> None:
 
     A table is at least MIN_TABLE_ROWS adjacent lines of two or more cells that share a column:
     a cell starts at the same place (give or take one character) on most of them. Prose with two
-    spaces after its full stops has such gaps too, but they never line up. A line that starts
-    right of the table's first column, or in lower case, carries on the row above (a wrapped cell).
+    spaces after its full stops has such gaps too, but they never line up. Between its rows, a
+    line of one cell is a wrapped cell (right of the first column, or in lower case) or a group's
+    label ("Lowther Annex" over that library's rows).
     """
     run: list[tuple[_Line, list[tuple[int, int]], int]] = []  # line, its cells, where the line starts
+    labels = 0  # one-cell lines at the first column in a row at the end of the run
+
+    def left() -> int | None:
+        return min((c[0][0] - s for _, c, s in run if len(c) >= 2), default=None)
 
     def close() -> None:
+        nonlocal labels
+        if labels:
+            del run[-labels:]  # one-cell lines after the last row are the text that follows
         rows = [r for r in run if len(r[1]) >= 2]
         if len(rows) >= MIN_TABLE_ROWS and _aligned(rows):
             _merge_rows(raw, run)
         run.clear()
+        labels = 0
 
     for ln in lines:
         cells = [(ln.start + m.start(), ln.start + m.end()) for m in _CELL.finditer(ln.text)] if ln.kind == "text" else []
         line_start = raw.rfind("\n", 0, ln.start) + 1
         if len(cells) >= 2 and _CELL_GAP.search(ln.text):
             run.append((ln, cells, line_start))
-        elif run and len(cells) == 1 and ln.start - line_start > min(c[0][0] - s for _, c, s in run) + 1:
-            run.append((ln, cells, line_start))  # a wrapped cell alone on its line
-        else:
-            close()
+            labels = 0
+            continue
+        short = len(cells) == 1 and len(ln.text.split()) <= MAX_LABEL_WORDS and not _TERMINAL.search(ln.text)
+        if len(cells) == 1 and run:
+            first = left()
+            if first is not None and (cells[0][0] - line_start > first + 1 or raw[cells[0][0]].islower()):
+                run.append((ln, cells, line_start))  # a wrapped cell's next piece
+                labels = 0
+                continue
+            if short and not labels:
+                run.append((ln, cells, line_start))  # a group's label, if rows follow
+                labels = 1
+                continue
+        close()
+        if short:
+            run.append((ln, cells, line_start))  # a label over the first row, maybe
+            labels = 1
     close()
+
+
+def _merge_rows(raw: str, run: list[tuple[_Line, list[tuple[int, int]], int]]) -> None:
+    """Give each row's first line the row's cells (wrapped ones joined in), and drop the rest.
+
+    A one-cell line at the first column is a group label: a row of its own, marked as a header
+    so that it is searched with the rows under it and never answers. Rows of more than
+    MAX_ROW_LINES lines or MAX_ROW_WORDS words are no table's (prose that merely lines up): the
+    run is left as text.
+    """
+    left = min(cells[0][0] - line_start for _, cells, line_start in run if len(cells) >= 2)
+    rows: list[list[tuple[_Line, list[tuple[int, int]], int]]] = []
+    for ln, cells, line_start in run:
+        wrapped = cells[0][0] - line_start > left + 1 or raw[cells[0][0]].islower()
+        if rows and wrapped and len(rows[-1][0][1]) >= 2:
+            rows[-1].append((ln, cells, line_start))
+        else:
+            rows.append([(ln, cells, line_start)])
+    if sum(len(row[0][1]) >= 2 for row in rows) < MIN_TABLE_ROWS or any(
+            len(row) > MAX_ROW_LINES or sum(len(ln.text.split()) for ln, _, _ in row) > MAX_ROW_WORDS for row in rows):
+        return
+    for row in rows:
+        head, cells, line_start = row[0]
+        columns = [a - line_start for a, _ in cells]
+        head.row, head.cells = True, [[cell] for cell in cells]
+        head.header = len(cells) == 1  # a group's label
+        for ln, more, start in row[1:]:
+            for a, b in more:  # each piece of a wrapped cell joins the cell whose column is nearest
+                j = min(range(len(columns)), key=lambda c: abs(columns[c] - (a - start)))
+                head.cells[j].append((a, b))
+            ln.kind = "junk"  # now part of the row above
+    # The first row names the columns when it is short words on one line, and either leaves the
+    # corner cell empty (a specification table's "  Model A   Model B") or holds no figures.
+    first = next(row for row in rows if len(row[0][1]) >= 2)
+    head, cells, line_start = first[0]
+    corner = cells[0][0] - line_start > left + 1
+    head.header = len(first) == 1 and (corner or not any(ch.isdigit() for ch in head.text)) and all(
+        len(raw[a:b].split()) <= MAX_HEADER_CELL_WORDS for a, b in cells)
+
+
+MAX_TERM_WORDS = 6
+MAX_BLOCK_LINES = 12
+
+
+def _indent(raw: str, ln: _Line) -> int:
+    return ln.start - (raw.rfind("\n", 0, ln.start) + 1)
+
+
+def _mark_hanging_blocks(raw: str, lines: list[_Line]) -> None:
+    """A line with lines indented deeper right under it is one item with them: a man page's
+    "--min-age=DURATION" or "6      The policy would remove ..." and its indented description.
+
+    The item starts a list item and its body lines carry on it whatever their punctuation, so
+    "Default: 48h." stays with the option it belongs to. A heading in capitals starts no item
+    (its section is indented under it), nor a term longer than MAX_TERM_WORDS words unless the
+    body is under its second cell (a hanging indent), nor a block of more than MAX_BLOCK_LINES.
+    """
+    i = 0
+    while i < len(lines) - 1:
+        head, nxt = lines[i], lines[i + 1]
+        i += 1
+        if head.kind != "text" or nxt.kind != "text" or head.row or nxt.row or head.attribution:
+            continue
+        depth, under = _indent(raw, head), _indent(raw, nxt)
+        if under < depth + 2 or _CAPITALS_HEADING.match(head.text):
+            continue
+        cells = [m.start() for m in _CELL.finditer(head.text)]
+        if len(head.text.split()) > MAX_TERM_WORDS and not any(abs(depth + c - under) <= 1 for c in cells[1:]):
+            continue
+        body = [nxt]
+        for ln in lines[i + 1 :]:
+            if ln.kind != "text" or ln.row or abs(_indent(raw, ln) - under) > 1:
+                break
+            body.append(ln)
+        if len(body) + 1 > MAX_BLOCK_LINES:
+            continue
+        head.bullet = True
+        for ln in body:
+            ln.hang = True
+        i += len(body)
 
 
 def _aligned(run: list[tuple[_Line, list[tuple[int, int]], int]]) -> bool:
@@ -355,39 +462,6 @@ def _aligned(run: list[tuple[_Line, list[tuple[int, int]], int]]) -> bool:
     starts = [{a - line_start for a, _ in cells[1:]} for _, cells, line_start in run]
     columns = set().union(*starts)
     return any(sum(1 for s in starts if {c - 1, c, c + 1} & s) >= 0.6 * len(run) for c in columns)
-
-
-def _merge_rows(raw: str, run: list[tuple[_Line, list[tuple[int, int]], int]]) -> None:
-    """Give each row's first line the row's cells (wrapped ones joined in), and drop the rest.
-
-    Rows of more than MAX_ROW_LINES lines or MAX_ROW_WORDS words are no table's: the run is left
-    as text (two-column prose, or lines that merely line up).
-    """
-    left = min(cells[0][0] - line_start for _, cells, line_start in run)
-    rows: list[list[tuple[_Line, list[tuple[int, int]], int]]] = []
-    for k, (ln, cells, line_start) in enumerate(run):
-        if k and (cells[0][0] - line_start > left + 1 or raw[cells[0][0]].islower()):
-            rows[-1].append((ln, cells, line_start))
-        else:
-            rows.append([(ln, cells, line_start)])
-    if len(rows) < MIN_TABLE_ROWS or any(
-            len(row) > MAX_ROW_LINES or sum(len(ln.text.split()) for ln, _, _ in row) > MAX_ROW_WORDS for row in rows):
-        return
-    for row in rows:
-        head, cells, line_start = row[0]
-        columns = [a - line_start for a, _ in cells]
-        head.row, head.cells = True, [[cell] for cell in cells]
-        for ln, more, start in row[1:]:
-            for a, b in more:  # each piece of a wrapped cell joins the cell whose column is nearest
-                j = min(range(len(columns)), key=lambda c: abs(columns[c] - (a - start)))
-                head.cells[j].append((a, b))
-            ln.kind = "junk"  # now part of the row above
-    # The first row names the columns when it is short words on one line, and either leaves the
-    # corner cell empty (a specification table's "  Model A   Model B") or holds no figures.
-    head, cells, line_start = rows[0][0]
-    corner = cells[0][0] - line_start > left + 1
-    head.header = len(rows[0]) == 1 and (corner or not any(ch.isdigit() for ch in head.text)) and all(
-        len(raw[a:b].split()) <= MAX_HEADER_CELL_WORDS for a, b in cells)
 
 
 def _within_lines(p: Paragraph, lines: tuple[tuple[int, int], ...], starts: list[int]) -> bool:
@@ -426,6 +500,7 @@ def _clean_lines(doc: RawDocument, boilerplate: frozenset[str]) -> CleanDocument
         _drop_pdf_footnotes(lines)
     if doc.kind in ("text", "pdf") and not doc.table_rows:
         _mark_text_tables(doc.text, lines)
+        _mark_hanging_blocks(doc.text, lines)
 
     texts = [i for i, ln in enumerate(lines) if ln.kind == "text"]
     first_para = next((i for i in texts if len(lines[i].text) >= 120), texts[0] if texts else 0)
@@ -571,6 +646,10 @@ def _build_paragraphs(raw: str, lines: list[_Line], wrapped: bool) -> list[Parag
 def _continues(raw: str, prev: _Line, ln: _Line, wrapped: bool) -> bool:
     if ln.section != prev.section or ln.group != prev.group or ln.bullet or ln.row or prev.row:
         return False
+    if ln.hang:
+        return True  # _mark_hanging_blocks decided: the body of the term above
+    if _CAPITALS_HEADING.match(prev.text):
+        return False  # "NAME" over its indented text is a heading, not the text's first word
     if (ln.attribution, ln.speaker) != (prev.attribution, prev.speaker):
         return False  # a quote, its attribution and the text around them stay apart
     if ln.attribution:

@@ -250,16 +250,29 @@ def test_a_table_row_is_read_with_its_header_row():
     assert window[5] < window[4]  # prose after the table has no header
 
 
-def test_column_header_stops_at_the_table_edge():
-    from qa.answer.select import _column_header
+def test_table_context_stops_at_the_table_edge():
+    from qa.answer.select import _table_context
 
     recs = [SentenceRecord(0, "t", "body", "Size | Price", 0, 12, heading=True),
             SentenceRecord(1, "t", "body", "small | 4", 13, 22), SentenceRecord(2, "t", "body", "Prose here.", 23, 34),
             SentenceRecord(3, "t", "body", "large | 9", 35, 44), SentenceRecord(4, "u", "body", "x | y", 0, 5)]
-    assert _column_header(recs[1], recs.__getitem__) == 0
-    assert _column_header(recs[3], recs.__getitem__) is None  # prose between: not the same table
-    assert _column_header(recs[4], recs.__getitem__) is None  # another document
-    assert _column_header(recs[2], recs.__getitem__) is None  # not a row
+    assert _table_context(recs[1], recs.__getitem__) == [0]
+    assert _table_context(recs[3], recs.__getitem__) == []  # prose between: not the same table
+    assert _table_context(recs[4], recs.__getitem__) == []  # another document
+    assert _table_context(recs[2], recs.__getitem__) == []  # not a row
+
+
+def test_table_context_holds_a_rows_group_label():
+    from qa.answer.select import _table_context
+
+    recs = [SentenceRecord(0, "t", "body", "Term time | Vacation", 0, 20, heading=True),
+            SentenceRecord(1, "t", "body", "North Library", 21, 34, heading=True),
+            SentenceRecord(2, "t", "body", "Saturday | 09:00 - 22:00 | Closed", 35, 60),
+            SentenceRecord(3, "t", "body", "East Annex", 61, 71, heading=True),
+            SentenceRecord(4, "t", "body", "Monday | 08:30 - 20:00 | 09:00 - 17:00", 72, 100),
+            SentenceRecord(5, "t", "body", "Saturday | 10:00 - 17:00 | Closed", 101, 130)]
+    assert _table_context(recs[2], recs.__getitem__) == [1, 0]
+    assert _table_context(recs[5], recs.__getitem__) == [3, 0]  # its own group's label, not the one above
 
 
 def test_a_number_the_text_does_not_give_counts_against_a_sentence():

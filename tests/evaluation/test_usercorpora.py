@@ -16,7 +16,7 @@ SETS = [s for folder in ("usercorpora", "usercorpora-heldout") for s in load_squ
 def test_dev_and_heldout_collections_are_apart():
     dev = {s.name for s in load_squad_sets(EVAL / "usercorpora")}
     heldout = {s.name for s in load_squad_sets(EVAL / "usercorpora-heldout")}
-    assert len(dev) == 20 and len(heldout) == 4 and not dev & heldout
+    assert len(dev) == 32 and len(heldout) == 4 and not dev & heldout
 
 
 @pytest.mark.parametrize("dataset", SETS, ids=lambda s: s.name)

@@ -242,3 +242,35 @@ def test_a_capitals_line_with_figures_or_a_colon_says_something(tmp_path):
     assert marked["GENERAL INFORMATION"] is True
     assert marked["OPEN 9AM TO 5PM DAILY"] is False
     assert marked["WARNING: DO NOT IMMERSE THE BASE IN WATER"] is False
+
+
+def test_a_plain_text_table_keeps_its_group_labels_and_a_man_page_its_option_blocks(tmp_path):
+    doc = _pdf_like(tmp_path, [
+        "Opening hours", "",
+        "                      Term time        Vacation",
+        "North Library",
+        "  Monday to Friday    08:00 - 00:00    09:00 - 19:00",
+        "  Saturday            09:00 - 22:00    Closed",
+        "East Annex",
+        "  Monday to Friday    08:30 - 20:00    09:00 - 17:00",
+        "  Saturday            10:00 - 17:00    Closed", "",
+        "OPTIONS",
+        "       --min-age=DURATION",
+        "              Never remove snapshots younger than DURATION.",
+        "              Default: 48h.", "",
+        "       -n, --dry-run",
+        "              Print what would be removed, remove nothing.", "",
+        "ENVIRONMENT",
+        "       TOOL_NO_COLOR",
+        "              If set, output is printed without colour.", "",
+    ])
+    marked = {s.text: s for s in doc.sentences()}
+    assert marked["Term time | Vacation"].heading and marked["East Annex"].heading
+    assert not marked["Saturday | 10:00 - 17:00 | Closed"].heading
+    assert marked["OPTIONS"].heading
+    # an option and its indented description are one item, "Default: 48h." included; "--" is no bullet
+    item = marked["--min-age=DURATION Never remove snapshots younger than DURATION. Default: 48h."]
+    assert item.list_item and not item.heading
+    assert "-n, --dry-run Print what would be removed, remove nothing." in marked
+    # a name with an underscore is no capitals heading
+    assert not marked["TOOL_NO_COLOR If set, output is printed without colour."].heading
