@@ -214,6 +214,10 @@ QUESTION_FEATURES = (
     "log_p1", "log_gap", "rarest_missing", "lex_window", "unseen", "cos", "lex_passage_max", "cos_max",
     "negation_mismatch", "question_negated", "typed", "type_ok", "unseen_name", "typed_fine", "type_ok_fine",
     "num_window", "question_numbered",
+    # How literally the best sentence repeats the question: its share of the question's words as
+    # written and of its word pairs. SQuAD 2.0's unanswerable questions are rewrites of a sentence
+    # with one thing swapped; users' near misses name what the text names and ask for what it lacks.
+    "exact", "bigram",
 )
 
 
@@ -238,4 +242,5 @@ def question_features(q: QuestionInfo, matrix: np.ndarray, probability: np.ndarr
         matrix[:, f("cos")].max(), matrix[b, f("negation_mismatch")], 1.0 if q.negated else 0.0,
         matrix[b, f("typed")], matrix[b, f("type_ok")], q.unseen_name, matrix[b, f("typed_fine")],
         matrix[b, f("type_ok_fine")], matrix[b, f("num_window")], 1.0 if q.numbers else 0.0,
+        matrix[b, f("exact")], matrix[b, f("bigram")],
     ])
