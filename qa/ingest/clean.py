@@ -337,19 +337,17 @@ def _mark_text_tables(raw: str, lines: list[_Line]) -> None:
     """
     run: list[tuple[_Line, list[tuple[int, int]], int]] = []  # line, its cells, where the line starts
     labels = 0  # one-cell lines at the first column in a row at the end of the run
-
-    def left() -> int | None:
-        return min((c[0][0] - s for _, c, s in run if len(c) >= 2), default=None)
+    first: int | None = None  # the column where the run's rows start (the leftmost)
 
     def close() -> None:
-        nonlocal labels
+        nonlocal labels, first
         if labels:
             del run[-labels:]  # one-cell lines after the last row are the text that follows
         rows = [r for r in run if len(r[1]) >= 2]
         if len(rows) >= MIN_TABLE_ROWS and _aligned(rows):
             _merge_rows(raw, run)
         run.clear()
-        labels = 0
+        labels, first = 0, None
 
     for ln in lines:
         cells = [(ln.start + m.start(), ln.start + m.end()) for m in _CELL.finditer(ln.text)] if ln.kind == "text" else []
@@ -357,10 +355,10 @@ def _mark_text_tables(raw: str, lines: list[_Line]) -> None:
         if len(cells) >= 2 and _CELL_GAP.search(ln.text):
             run.append((ln, cells, line_start))
             labels = 0
+            first = cells[0][0] - line_start if first is None else min(first, cells[0][0] - line_start)
             continue
         short = len(cells) == 1 and len(ln.text.split()) <= MAX_LABEL_WORDS and not _TERMINAL.search(ln.text)
         if len(cells) == 1 and run:
-            first = left()
             if first is not None and (cells[0][0] - line_start > first + 1 or raw[cells[0][0]].islower()):
                 run.append((ln, cells, line_start))  # a wrapped cell's next piece
                 labels = 0
@@ -374,6 +372,14 @@ def _mark_text_tables(raw: str, lines: list[_Line]) -> None:
             run.append((ln, cells, line_start))  # a label over the first row, maybe
             labels = 1
     close()
+
+
+def _aligned(run: list[tuple[_Line, list[tuple[int, int]], int]]) -> bool:
+    if all("\t" in ln.text for ln, _, _ in run):
+        return True
+    starts = [{a - line_start for a, _ in cells[1:]} for _, cells, line_start in run]
+    columns = set().union(*starts)
+    return any(sum(1 for s in starts if {c - 1, c, c + 1} & s) >= 0.6 * len(run) for c in columns)
 
 
 def _merge_rows(raw: str, run: list[tuple[_Line, list[tuple[int, int]], int]]) -> None:
@@ -444,7 +450,7 @@ def _mark_hanging_blocks(raw: str, lines: list[_Line]) -> None:
         if len(head.text.split()) > MAX_TERM_WORDS and not any(abs(depth + c - under) <= 1 for c in cells[1:]):
             continue
         body = [nxt]
-        for ln in lines[i + 1 :]:
+        for ln in lines[i + 1 : i + MAX_BLOCK_LINES]:  # bounded: one look past the longest block
             if ln.kind != "text" or ln.row or abs(_indent(raw, ln) - under) > 1:
                 break
             body.append(ln)
@@ -454,14 +460,6 @@ def _mark_hanging_blocks(raw: str, lines: list[_Line]) -> None:
         for ln in body:
             ln.hang = True
         i += len(body)
-
-
-def _aligned(run: list[tuple[_Line, list[tuple[int, int]], int]]) -> bool:
-    if all("\t" in ln.text for ln, _, _ in run):
-        return True
-    starts = [{a - line_start for a, _ in cells[1:]} for _, cells, line_start in run]
-    columns = set().union(*starts)
-    return any(sum(1 for s in starts if {c - 1, c, c + 1} & s) >= 0.6 * len(run) for c in columns)
 
 
 def _within_lines(p: Paragraph, lines: tuple[tuple[int, int], ...], starts: list[int]) -> bool:
