@@ -236,12 +236,15 @@ def train(data: list[QuestionData]) -> tuple[AnswererModel, dict]:
                 oof[n] = _probs(model, d)
     rows = np.array([question_features(d.info, d.matrix, p) for d, p in zip(data, oof, strict=True)])
     question = _fit(rows, np.array([d.answerable for d in data]), QUESTION_FEATURES, source_weights(data))
-    squad = [n for n, d in enumerate(data) if d.source == "squad"] or list(range(len(data)))
-    chosen = [data[n] for n in squad]
-    chosen_probs = [oof[n] for n in squad]
+
+    def out_of_fold(source: str, ratio: float) -> list:
+        """Outcomes of one source's questions (all of them when it has none), on out-of-fold probabilities."""
+        picked = [n for n, d in enumerate(data) if d.source == source] or list(range(len(data)))
+        return outcomes([data[n] for n in picked], None, question, ratio, [oof[n] for n in picked])
+
     best_ratio, best = RATIOS[-1], None
     for ratio in RATIOS:
-        res = outcomes(chosen, None, question, ratio, chosen_probs)
+        res = out_of_fold("squad", ratio)
         m = metrics(res, choose_threshold(res))
         if m["median_words"] is not None and m["median_words"] <= MAX_MEDIAN_WORDS and (
                 best is None or m["accuracy"] > best["accuracy"]):
@@ -250,11 +253,9 @@ def train(data: list[QuestionData]) -> tuple[AnswererModel, dict]:
     # and at most that of the user collections': a threshold read off the article alone refused 8.3% of
     # the answerable questions of twelve new collections (cross-validated over twenty collections, 6.3%
     # against 5.3% with both).
-    threshold = choose_threshold(outcomes(chosen, None, question, best_ratio, chosen_probs))
-    user = [n for n, d in enumerate(data) if d.source == "user"]
-    if user:
-        threshold = min(threshold, choose_threshold(outcomes([data[n] for n in user], None, question, best_ratio,
-                                                             [oof[n] for n in user])))
+    threshold = choose_threshold(out_of_fold("squad", best_ratio))
+    if any(d.source == "user" for d in data):
+        threshold = min(threshold, choose_threshold(out_of_fold("user", best_ratio)))
     return AnswererModel(fit_sentence(data), question, best_ratio, threshold), {"out_of_fold": best}
 
 

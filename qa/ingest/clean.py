@@ -209,6 +209,7 @@ class _Line:
     start: int  # content span in the source (stripped, bullet removed)
     end: int
     text: str
+    indent: int = 0  # the column the content starts at (leading whitespace, before any bullet is taken off)
     kind: str = "text"  # text | blank | junk
     section: Section = "body"
     group: int = 0
@@ -227,13 +228,14 @@ def _split_lines(raw: str) -> list[_Line]:
     lines = []
     pos = 0
     for chunk in raw.split("\n"):
-        start, end = pos, pos + len(chunk)
+        first, end = pos, pos + len(chunk)
         pos = end + 1
+        start = first
         while start < end and raw[start].isspace():
             start += 1
         while end > start and raw[end - 1].isspace():
             end -= 1
-        line = _Line(start, end, raw[start:end])
+        line = _Line(start, end, raw[start:end], indent=start - first)
         if not line.text:
             line.kind = "blank"
         lines.append(line)
@@ -335,7 +337,7 @@ def _mark_text_tables(raw: str, lines: list[_Line]) -> None:
     line of one cell is a wrapped cell (right of the first column, or in lower case) or a group's
     label ("Lowther Annex" over that library's rows).
     """
-    run: list[tuple[_Line, list[tuple[int, int]], int]] = []  # line, its cells, where the line starts
+    run: list[tuple[_Line, list[tuple[int, int]]]] = []  # each line with its cells' [start, end)
     labels = 0  # one-cell lines at the first column in a row at the end of the run
     first: int | None = None  # the column where the run's rows start (the leftmost)
 
@@ -345,78 +347,80 @@ def _mark_text_tables(raw: str, lines: list[_Line]) -> None:
             del run[-labels:]  # one-cell lines after the last row are the text that follows
         rows = [r for r in run if len(r[1]) >= 2]
         if len(rows) >= MIN_TABLE_ROWS and _aligned(rows):
-            _merge_rows(raw, run)
+            _merge_rows(raw, run, first)
         run.clear()
         labels, first = 0, None
 
     for ln in lines:
         cells = [(ln.start + m.start(), ln.start + m.end()) for m in _CELL.finditer(ln.text)] if ln.kind == "text" else []
-        line_start = raw.rfind("\n", 0, ln.start) + 1
         if len(cells) >= 2 and _CELL_GAP.search(ln.text):
-            run.append((ln, cells, line_start))
+            run.append((ln, cells))
             labels = 0
-            first = cells[0][0] - line_start if first is None else min(first, cells[0][0] - line_start)
+            first = ln.indent if first is None else min(first, ln.indent)
             continue
         short = len(cells) == 1 and len(ln.text.split()) <= MAX_LABEL_WORDS and not _TERMINAL.search(ln.text)
         if len(cells) == 1 and run:
-            if first is not None and (cells[0][0] - line_start > first + 1 or raw[cells[0][0]].islower()):
-                run.append((ln, cells, line_start))  # a wrapped cell's next piece
+            if first is not None and (ln.indent > first + 1 or ln.text[0].islower()):
+                run.append((ln, cells))  # a wrapped cell's next piece
                 labels = 0
                 continue
             if short and not labels:
-                run.append((ln, cells, line_start))  # a group's label, if rows follow
+                run.append((ln, cells))  # a group's label, if rows follow
                 labels = 1
                 continue
         close()
         if short:
-            run.append((ln, cells, line_start))  # a label over the first row, maybe
+            run.append((ln, cells))  # a label over the first row, maybe
             labels = 1
     close()
 
 
-def _aligned(run: list[tuple[_Line, list[tuple[int, int]], int]]) -> bool:
-    if all("\t" in ln.text for ln, _, _ in run):
+def _column(ln: _Line, at: int) -> int:
+    """The column of source offset ``at`` on line ``ln``."""
+    return ln.indent + at - ln.start
+
+
+def _aligned(run: list[tuple[_Line, list[tuple[int, int]]]]) -> bool:
+    if all("\t" in ln.text for ln, _ in run):
         return True
-    starts = [{a - line_start for a, _ in cells[1:]} for _, cells, line_start in run]
+    starts = [{_column(ln, a) for a, _ in cells[1:]} for ln, cells in run]
     columns = set().union(*starts)
     return any(sum(1 for s in starts if {c - 1, c, c + 1} & s) >= 0.6 * len(run) for c in columns)
 
 
-def _merge_rows(raw: str, run: list[tuple[_Line, list[tuple[int, int]], int]]) -> None:
+def _merge_rows(raw: str, run: list[tuple[_Line, list[tuple[int, int]]]], left: int) -> None:
     """Give each row's first line the row's cells (wrapped ones joined in), and drop the rest.
 
-    A one-cell line at the first column is a group label: a row of its own, marked as a header
-    so that it is searched with the rows under it and never answers. Rows of more than
-    MAX_ROW_LINES lines or MAX_ROW_WORDS words are no table's (prose that merely lines up): the
-    run is left as text.
+    ``left`` is the column the rows start at. A one-cell line there is a group label: a row of
+    its own, marked as a header so that it is searched with the rows under it and never answers.
+    Rows of more than MAX_ROW_LINES lines or MAX_ROW_WORDS words are no table's (prose that
+    merely lines up): the run is left as text.
     """
-    left = min(cells[0][0] - line_start for _, cells, line_start in run if len(cells) >= 2)
-    rows: list[list[tuple[_Line, list[tuple[int, int]], int]]] = []
-    for ln, cells, line_start in run:
-        wrapped = cells[0][0] - line_start > left + 1 or raw[cells[0][0]].islower()
+    rows: list[list[tuple[_Line, list[tuple[int, int]]]]] = []
+    for ln, cells in run:
+        wrapped = ln.indent > left + 1 or ln.text[0].islower()
         if rows and wrapped and len(rows[-1][0][1]) >= 2:
-            rows[-1].append((ln, cells, line_start))
+            rows[-1].append((ln, cells))
         else:
-            rows.append([(ln, cells, line_start)])
+            rows.append([(ln, cells)])
     if sum(len(row[0][1]) >= 2 for row in rows) < MIN_TABLE_ROWS or any(
-            len(row) > MAX_ROW_LINES or sum(len(ln.text.split()) for ln, _, _ in row) > MAX_ROW_WORDS for row in rows):
+            len(row) > MAX_ROW_LINES or sum(len(ln.text.split()) for ln, _ in row) > MAX_ROW_WORDS for row in rows):
         return
     for row in rows:
-        head, cells, line_start = row[0]
-        columns = [a - line_start for a, _ in cells]
+        head, cells = row[0]
+        columns = [_column(head, a) for a, _ in cells]
         head.row, head.cells = True, [[cell] for cell in cells]
         head.header = len(cells) == 1  # a group's label
-        for ln, more, start in row[1:]:
+        for ln, more in row[1:]:
             for a, b in more:  # each piece of a wrapped cell joins the cell whose column is nearest
-                j = min(range(len(columns)), key=lambda c: abs(columns[c] - (a - start)))
+                j = min(range(len(columns)), key=lambda c: abs(columns[c] - _column(ln, a)))
                 head.cells[j].append((a, b))
             ln.kind = "junk"  # now part of the row above
     # The first row names the columns when it is short words on one line, and either leaves the
     # corner cell empty (a specification table's "  Model A   Model B") or holds no figures.
     first = next(row for row in rows if len(row[0][1]) >= 2)
-    head, cells, line_start = first[0]
-    corner = cells[0][0] - line_start > left + 1
-    head.header = len(first) == 1 and (corner or not any(ch.isdigit() for ch in head.text)) and all(
+    head, cells = first[0]
+    head.header = len(first) == 1 and (head.indent > left + 1 or not any(ch.isdigit() for ch in head.text)) and all(
         len(raw[a:b].split()) <= MAX_HEADER_CELL_WORDS for a, b in cells)
 
 
@@ -424,11 +428,7 @@ MAX_TERM_WORDS = 6
 MAX_BLOCK_LINES = 12
 
 
-def _indent(raw: str, ln: _Line) -> int:
-    return ln.start - (raw.rfind("\n", 0, ln.start) + 1)
-
-
-def _mark_hanging_blocks(raw: str, lines: list[_Line]) -> None:
+def _mark_hanging_blocks(lines: list[_Line]) -> None:
     """A line with lines indented deeper right under it is one item with them: a man page's
     "--min-age=DURATION" or "6      The policy would remove ..." and its indented description.
 
@@ -443,7 +443,7 @@ def _mark_hanging_blocks(raw: str, lines: list[_Line]) -> None:
         i += 1
         if head.kind != "text" or nxt.kind != "text" or head.row or nxt.row or head.attribution:
             continue
-        depth, under = _indent(raw, head), _indent(raw, nxt)
+        depth, under = head.indent, nxt.indent
         if under < depth + 2 or _CAPITALS_HEADING.match(head.text):
             continue
         cells = [m.start() for m in _CELL.finditer(head.text)]
@@ -451,7 +451,7 @@ def _mark_hanging_blocks(raw: str, lines: list[_Line]) -> None:
             continue
         body = [nxt]
         for ln in lines[i + 1 : i + MAX_BLOCK_LINES]:  # bounded: one look past the longest block
-            if ln.kind != "text" or ln.row or abs(_indent(raw, ln) - under) > 1:
+            if ln.kind != "text" or ln.row or abs(ln.indent - under) > 1:
                 break
             body.append(ln)
         if len(body) + 1 > MAX_BLOCK_LINES:
@@ -498,7 +498,7 @@ def _clean_lines(doc: RawDocument, boilerplate: frozenset[str]) -> CleanDocument
         _drop_pdf_footnotes(lines)
     if doc.kind in ("text", "pdf") and not doc.table_rows:
         _mark_text_tables(doc.text, lines)
-        _mark_hanging_blocks(doc.text, lines)
+        _mark_hanging_blocks(lines)
 
     texts = [i for i, ln in enumerate(lines) if ln.kind == "text"]
     first_para = next((i for i in texts if len(lines[i].text) >= 120), texts[0] if texts else 0)
