@@ -282,3 +282,16 @@ def test_a_number_the_text_does_not_give_counts_against_a_sentence():
     assert all(f["num_window"] == 0.0 for f in feats.values())  # a false premise: 1850 is nowhere
     feats, _ = _scored("Why is the windmill white?", WINDMILL)
     assert all(f["num_window"] == 1.0 for f in feats.values())  # no number asked about: nothing to miss
+
+
+def test_the_evidence_reads_how_literally_the_best_sentence_repeats_the_question():
+    from qa.answer.features import QUESTION_FEATURES
+
+    feats, scored = _scored("When was the windmill built?", WINDMILL)
+    row = dict(zip(QUESTION_FEATURES, scored.question_row, strict=True))
+    best = int(np.argmax(scored.probability))
+    assert row["exact"] == scored.matrix[best, FEATURES.index("exact")] > 0
+    assert row["bigram"] == scored.matrix[best, FEATURES.index("bigram")]
+    # a question none of whose words any sentence holds as written repeats nothing
+    _, unmatched = _scored("Which colour are its sails?", WINDMILL)
+    assert dict(zip(QUESTION_FEATURES, unmatched.question_row, strict=True))["exact"] == 0.0
