@@ -21,4 +21,6 @@ QA_BACKEND=postgres .venv/bin/qa eval --gate --quiet --out var/eval-postgres
 .venv/bin/qa eval --squad eval/squad2 --gate --no-plots -q
 # And on the made-up collections of the kinds users bring, each its own corpus ("squad:usercorpora").
 .venv/bin/qa eval --squad eval/usercorpora --gate --no-plots -q
+# And on made-up encyclopedia articles shaped like SQuAD's, each its own corpus ("squad:articles").
+.venv/bin/qa eval --squad eval/articles --gate --no-plots -q
 .venv/bin/python -m pytest "$@"

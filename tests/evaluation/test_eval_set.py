@@ -342,21 +342,26 @@ def test_no_heldout_question_in_commit_messages(items):
 
 
 def heldout_collection_questions():
-    """The questions of the heldout made-up collections (eval/usercorpora-heldout), read as totals only."""
+    """The questions of the heldout made-up sets (eval/usercorpora-heldout, eval/articles-heldout), read as
+    totals only."""
     out = {}
-    for path in sorted((REPO_ROOT / "eval" / "usercorpora-heldout").glob("*/questions.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = json.loads(line)
-                out[item["id"]] = item["question"]
+    for folder in HELDOUT_SETS:
+        for path in sorted((REPO_ROOT / "eval" / folder).glob("*/questions.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    item = json.loads(line)
+                    out[item["id"]] = item["question"]
     return out
+
+
+HELDOUT_SETS = ("usercorpora-heldout", "articles-heldout")
 
 
 def test_no_heldout_collection_question_in_repo_files_or_commit_messages():
     questions = heldout_collection_questions()
-    assert len(questions) == 80
+    assert len(questions) == 80 + 160
     docs = {name: text for name, text in repo_documents().items()
-            if not name.startswith("eval/usercorpora-heldout/")}  # the collections themselves
+            if not any(name.startswith(f"eval/{folder}/") for folder in HELDOUT_SETS)}  # the sets themselves
     # no history in this checkout: the files are still checked
     with contextlib.suppress(OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
         docs["git log"] = subprocess.run(["git", "log", "--format=%B"], cwd=REPO_ROOT, capture_output=True,
