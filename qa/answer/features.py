@@ -67,6 +67,9 @@ _MONEY = re.compile(
     r"[£$€¥]\s?\d|\d\s?(p|pence|pounds?|dollars?|euros?|cents?|usd|eur|gbp|yen|francs?)\b|\bfree\b|\bno charge\b",
     re.I,
 )
+# "Where is the settings file?" over "... which lives at `~/.config/app/settings.toml`": a file
+# path (with a slash, or a drive letter) or a web address.
+_LOCATION = re.compile(r"(?<![\w/])(?:~|\.{1,2}|[A-Za-z]:)?[/\\][\w.@%+-]+(?:[/\\][\w.@%+-]*)*|\bhttps?://\S+|\bwww\.\S+")
 _KIND_PATTERNS = {"email": _EMAIL, "phone": _PHONE, "time": _TIME, "money": _MONEY}
 _COPULA = re.compile(r"\b(is|are|was|were|refers? to|means?|denotes?)\b", re.I)
 
@@ -81,6 +84,8 @@ def holds_new(kind: str, text: str, q: QuestionInfo) -> bool:
         found = [m.group(0) for m in _DATE.finditer(text)]
     else:  # a person or a place: a capitalised word the question lacks
         found = [m.group(0) for m in CAPITALISED.finditer(text)]
+        if kind == "place":  # in documentation a place is as often a path or an address on the web
+            found += [m.group(0) for m in _LOCATION.finditer(text)]
     return any(not set(tokenize(f)) <= q.words for f in found if tokenize(f) or f.isdigit())
 
 

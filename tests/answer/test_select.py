@@ -69,6 +69,10 @@ def test_the_kind_of_answer_asked_for_is_read_from_the_wh_word(question, kind):
     ("time", "It is closed on Mondays.", "It is run by volunteers."),
     ("money", "A guided tour costs £6 for adults.", "Guided tours take six visitors at a time."),
     ("money", "Children under five go free.", "Children must be supervised."),
+    # "where" in documentation: a file path or a web address is a place; a fraction or "and/or" is not
+    ("place", "The settings file lives at `~/.config/mill/settings.toml`.", "Roughly 3/4 of the flour is sold and/or baked."),
+    ("place", "Logs are written to C:\\ProgramData\\Mill\\logs.", "The logs are rotated weekly."),
+    ("place", "The manual is at https://mill.example/manual.", "The manual is short and clear."),
 ])
 def test_a_finer_kind_is_held_only_by_what_it_asks_for(kind, holds, lacks):
     q = read_question("What is it?", lambda t: 1.0, 3.0, {})
