@@ -70,6 +70,23 @@ def is_content_word(word: str) -> bool:
     return (len(w) > 1 or w.isdigit()) and w not in _stopwords() and w not in QUESTION_WORDS
 
 
+# A number as written ("3.0", "2,300", "9:30") is one value; tokenize() splits it at the
+# punctuation, so "version 3.0" would find its "0" in "version 2.0". Letters joined to it stay
+# ("E3", "B2.14", "3rd"): a code is not the bare number.
+_NUMBER_WRITTEN = re.compile(r"[A-Za-z]*\d+(?:[.,:]\d+)*[A-Za-z]*")
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """The numbers a text writes, each as one value: "2,300" as 2300, "3.0" and "3.0.0" as 3, "E3" as e3."""
+    out = set()
+    for m in _NUMBER_WRITTEN.finditer(text):
+        parts = m.group(0).lower().replace(",", "").split(".")
+        while len(parts) > 1 and not parts[-1].strip("0"):
+            parts.pop()
+        out.add(".".join(parts))
+    return frozenset(out)
+
+
 def query_tokens(text: str) -> list[str]:
     """Search-side tokens: ``tokenize`` without question words."""
     return _words(text, QUESTION_WORDS)

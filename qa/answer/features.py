@@ -109,6 +109,7 @@ def sentence_features(
     section: str,
     terms: frozenset[str],
     window_terms: set[str],
+    window_numbers: set[str],
     passage_terms: set[str],
     tokens: list[str],
     cos: float,
@@ -144,7 +145,7 @@ def sentence_features(
         1.0 if q.kind is not None else 0.0, type_ok, fine, fine * type_ok, defines,
         1.0 if q.negated != bool(NEGATION.search(text)) else 0.0,
         1.0 if section == "comments" and not q.asks_comments else 0.0,
-        len(q.numbers & window_terms) / len(q.numbers) if q.numbers else 1.0,
+        len(q.numbers & window_numbers) / len(q.numbers) if q.numbers else 1.0,
         tok, 0.0, 0.0, tok_idf,
     ]
 

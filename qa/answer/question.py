@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from qa.answer.acronyms import canonical, spelled_out_asked
 from qa.config import Settings
 from qa.errors import InvalidQuestionError
-from qa.words import question_words, tokenize
+from qa.words import numbers_in, question_words, tokenize
 
 # Not "without": "How do I run the tests without Docker?" asks nothing negated, and the
 # weights of the negation features were fitted on questions with "not"/"never"/"n't" only
@@ -77,7 +77,7 @@ class QuestionInfo:
     unseen_name: float  # 1.0 when a capitalised word (not the first) names something the corpus never mentions
     text: str = ""  # the question as asked (validated)
     asks_who: bool = False  # bylines (who wrote what follows) answer only questions about who
-    numbers: frozenset[str] = frozenset()  # content terms with a digit ("2", "150", "3rd")
+    numbers: frozenset[str] = frozenset()  # the numbers it writes, each one value ("2", "150", "3.0" as 3)
 
 
 SURFACE = re.compile(r"[a-z0-9]+")
@@ -129,7 +129,7 @@ def read_question(
         surface={w: weight[t[0]] for w in set(SURFACE.findall(question.lower()))
                  for t in [tokenize(w)] if t and t[0] in weight},
         text=question, asks_who=kind == "person" or bool(_ASKS_WHO.match(question)),
-        numbers=frozenset(t for t in terms if any(ch.isdigit() for ch in t)),
+        numbers=numbers_in(question),
     )
 
 

@@ -34,7 +34,7 @@ from qa.answer.question import QuestionInfo, read_question
 from qa.answer.scorer import AnswererModel, load_scorer
 from qa.index.schema import SentenceRecord
 from qa.index.tokens import SentenceTokens, TokenEncoding
-from qa.words import TABLE_CELL, tokenize
+from qa.words import TABLE_CELL, numbers_in, tokenize
 
 _LIST_GAP = 12  # source characters between list items: a line break, indent and bullet
 MAX_SENTENCES = 3
@@ -170,6 +170,7 @@ class ExtractiveAnswerer:
             # every sentence of the passage, for the neighbours' cosines
             all_cos = (np.asarray(sentence_vectors[list(p.sent_ids)], dtype=np.float32) @ query_vector).tolist()
             terms = [sentence_terms(s) for s in p.sent_ids]
+            numbers = [numbers_in(sentences(s).text) for s in p.sent_ids]
             passage_terms = set().union(*terms) if terms else set()
             position = {sid: i for i, sid in enumerate(p.sent_ids)}
             for sid in ids:
@@ -182,14 +183,16 @@ class ExtractiveAnswerer:
                     continue
                 i = position[sid]
                 window = set(terms[i]).union(*terms[max(0, i - 1) : i + 2])
+                window_numbers = set().union(*numbers[max(0, i - 1) : i + 2])
                 for sid_above in _table_context(rec, sentences):
                     # "billing | 7300 | 17300" says which port is staging's only with its header row
                     window |= sentence_terms(sid_above)
+                    window_numbers |= numbers_in(sentences(sid_above).text)
                 near = all_cos[max(0, i - 1) : i + 2]
                 tok = tok_of.get(sid, (c, c))  # no word-piece vectors: the sentence cosine stands in
                 rows.append(sentence_features(
-                    q, rec.text, rec.section, terms[i], window, passage_terms, sentence_words(sid), c, p.dense,
-                    p.rank, i == 0, unseen_idf, sum(near) / len(near), *tok,
+                    q, rec.text, rec.section, terms[i], window, window_numbers, passage_terms, sentence_words(sid),
+                    c, p.dense, p.rank, i == 0, unseen_idf, sum(near) / len(near), *tok,
                 ))
                 records.append(rec)
                 refs.append(p)

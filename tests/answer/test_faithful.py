@@ -108,5 +108,7 @@ def test_rendered_answers_quote_their_source_slices(raw, data):
     assert [int(n) for _, n in parts] == list(range(1, len(picks) + 1))
     for (text, _n), pick in zip(parts, picks, strict=True):
         s = pick.sentence
-        said = re.search(r"“(.*)”$", text).group(1) if s.section == "comments" or s.author else text
+        # the quote follows the attribution ("Jane Doe commented: “...”"), whose name may hold quotes itself
+        said = re.search(r"(?:commented|added|said): “(.*)”$", text).group(1) if s.section == "comments" or s.author \
+            else text
         assert squash(said) == squash(raw[s.start : s.end]), (said, raw[s.start : s.end])

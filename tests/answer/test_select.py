@@ -18,7 +18,7 @@ from qa.answer.select import (
     _with_list,
 )
 from qa.index.schema import SentenceRecord
-from qa.words import tokenize
+from qa.words import numbers_in, tokenize
 
 SPEAKER = "Jane Doe, Chief Executive, Acme Health Trust"
 SENTENCES = [
@@ -286,6 +286,18 @@ def test_a_number_the_text_does_not_give_counts_against_a_sentence():
     assert all(f["num_window"] == 0.0 for f in feats.values())  # a false premise: 1850 is nowhere
     feats, _ = _scored("Why is the windmill white?", WINDMILL)
     assert all(f["num_window"] == 1.0 for f in feats.values())  # no number asked about: nothing to miss
+
+
+def test_a_number_is_matched_as_written_not_digit_by_digit():
+    """"3.0" is one value: "version 2.0" does not hold it by its "0"; "3.0.0", "£2,000.00" are 3 and 2000."""
+    releases = [SentenceRecord(0, "r", "body", "Version 2.0 was released in 2023.", 0, 33),
+                SentenceRecord(1, "r", "body", "The release notes are on the wiki.", 34, 68)]
+    feats, _ = _scored("When was version 3.0 released?", releases)
+    assert all(f["num_window"] == 0.0 for f in feats.values())
+    feats, _ = _scored("When was version 2 released?", releases)
+    assert feats[0]["num_window"] == 1.0
+    assert numbers_in("v3.0.0 costs £2,000.00 at 9:30 in room B2.14, 3rd floor") == {
+        "v3", "2000", "9:30", "b2.14", "3rd"}
 
 
 def test_the_evidence_reads_how_literally_the_best_sentence_repeats_the_question():
