@@ -19,6 +19,7 @@ class SquadGate(BaseModel):
 
     min: dict[str, float] = Field(default_factory=dict)
     max: dict[str, float] = Field(default_factory=dict)
+    section: str = "squad"  # which section of the file it is (set on loading), for the messages
 
 
 def _load_squad_gate(path: Path, name: str = "") -> SquadGate:
@@ -35,7 +36,7 @@ def _load_squad_gate(path: Path, name: str = "") -> SquadGate:
         raise QAError(f'gate config {path} has no "squad:{name}" or "squad" section; add floors like '
                       '{"min": {"auroc": 0.6}}')
     try:
-        gate = SquadGate.model_validate(raw)
+        gate = SquadGate.model_validate(raw | {"section": section})
     except ValidationError as exc:
         raise QAError(f'gate config {path}: the "{section}" section is invalid: {str(exc).splitlines()[0]}') from exc
     unknown = sorted((set(gate.min) | set(gate.max)) - set(SQUAD_METRICS))
@@ -49,10 +50,10 @@ def check(metrics, gate: SquadGate) -> list[tuple[bool, str]]:
     out = []
     for name, floor in gate.min.items():
         v = getattr(metrics, name)
-        out.append((v is not None and v >= floor, f"squad {name} = {v}, floor {floor}"))
+        out.append((v is not None and v >= floor, f"{gate.section} {name} = {v}, floor {floor}"))
     for name, ceiling in gate.max.items():
         v = getattr(metrics, name)
-        out.append((v is not None and v <= ceiling, f"squad {name} = {v}, ceiling {ceiling}"))
+        out.append((v is not None and v <= ceiling, f"{gate.section} {name} = {v}, ceiling {ceiling}"))
     return out
 
 
@@ -92,7 +93,8 @@ def run_squad_eval(folder: Path, index_dir: Path | None, out_dir: Path, gate: bo
     out_dir.mkdir(parents=True, exist_ok=True)
     if calibrate:
         return _calibrate(run, engine.threshold, max_false_refusal, out_dir, as_json)
-    checks = check(run.metrics, _load_squad_gate(gate_config, name)) if gate else []
+    squad_gate = _load_squad_gate(gate_config, name) if gate else None
+    checks = check(run.metrics, squad_gate) if squad_gate else []
     path = out_dir / f"squad-{name}.json"
     body = run.to_dict() | {"gate": [{"passed": ok, "message": msg} for ok, msg in checks] if gate else None}
     path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -111,7 +113,7 @@ def run_squad_eval(folder: Path, index_dir: Path | None, out_dir: Path, gate: bo
         click.echo(f"wrote {path}" + "".join(f", {p}" for p in plots))
     failed = [msg for ok, msg in checks if not ok]
     if failed:
-        click.echo("squad gate FAILED: " + "; ".join(failed), err=True)
+        click.echo(f"{squad_gate.section} gate FAILED: " + "; ".join(failed), err=True)
     return bool(failed)
 
 

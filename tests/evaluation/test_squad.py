@@ -102,6 +102,9 @@ def test_a_benchmark_with_its_own_gate_section_uses_it(tmp_path):
     path.write_text(json.dumps({"squad": {"min": {"auroc": 0.7}}, "squad:mill": {"min": {"auroc": 0.5}}}))
     assert _load_squad_gate(path, "mill").min == {"auroc": 0.5}
     assert _load_squad_gate(path, "other").min == {"auroc": 0.7}
+    # the messages name the section they were checked against
+    assert _load_squad_gate(path, "mill").section == "squad:mill"
+    assert _load_squad_gate(path, "other").section == "squad"
 
 
 def _corpus(folder, name, text, items):
