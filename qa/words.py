@@ -72,8 +72,10 @@ def is_content_word(word: str) -> bool:
 
 # A number as written ("3.0", "2,300", "9:30") is one value; tokenize() splits it at the
 # punctuation, so "version 3.0" would find its "0" in "version 2.0". Letters joined to it stay
-# ("E3", "B2.14", "3rd"): a code is not the bare number.
-_NUMBER_WRITTEN = re.compile(r"[A-Za-z]*\d+(?:[.,:]\d+)*[A-Za-z]*")
+# ("E3", "B2.14", "3rd"): a code is not the bare number. A match starts only where a run of
+# letters does and takes at most 8 of them before its digit: an unbounded leading run made a
+# long word without digits quadratic (2 s for 20,000 letters).
+_NUMBER_WRITTEN = re.compile(r"(?<![A-Za-z])[A-Za-z]{0,8}\d+(?:[.,:]\d+)*[A-Za-z]*")
 
 
 def numbers_in(text: str) -> frozenset[str]:
