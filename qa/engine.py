@@ -30,7 +30,7 @@ from qa.models import Answer, Citation, SearchHit, SearchResult, SourceDocument
 from qa.retrieve.dense import load_dense
 from qa.retrieve.fusion import Candidate, HybridRetriever, Mode, SentenceVectors
 from qa.retrieve.lexical import LexicalIndex
-from qa.words import tokenize
+from qa.words import numbers_in, tokenize
 
 # Passages scanned for an acronym's spelled-out form (in document order: it is
 # usually spelled out where first used).
@@ -49,6 +49,7 @@ class Engine:
         # several threads may both compute one entry; the results are equal.
         self._terms_cache: dict[int, frozenset[str]] = {}
         self._words_cache: dict[int, list[str]] = {}
+        self._numbers_cache: dict[int, frozenset[str]] = {}
         try:
             self.documents: dict[str, DocumentRecord] = {
                 row["doc_id"]: DocumentRecord.from_row(row) for row in read_jsonl(generation / "documents.jsonl")
@@ -281,6 +282,7 @@ class Engine:
             "sentence_terms": self._sentence_terms,
             "sentence_tokens": self.sentence_tokens if len(self.sentence_tokens) else None,
             "sentence_words": self._sentence_words,
+            "sentence_numbers": self._sentence_numbers,
         }
 
     def _sentence_words(self, sid: int) -> list[str]:
@@ -288,6 +290,12 @@ class Engine:
         if words is None:
             words = self._words_cache[sid] = tokenize(self.sentences[sid].text)
         return words
+
+    def _sentence_numbers(self, sid: int) -> frozenset[str]:
+        numbers = self._numbers_cache.get(sid)  # as _sentence_terms: once per engine, not per question
+        if numbers is None:
+            numbers = self._numbers_cache[sid] = numbers_in(self.sentences[sid].text)
+        return numbers
 
     def _sentence_terms(self, sid: int) -> frozenset[str]:
         # Every question scores the sentences of its passages on their terms; tokenizing

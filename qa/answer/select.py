@@ -134,12 +134,14 @@ class ExtractiveAnswerer:
         query_tokens: TokenEncoding | None = None,
         sentence_tokens: SentenceTokens | None = None,
         sentence_words: Callable[[int], list[str]] | None = None,
+        sentence_numbers: Callable[[int], frozenset[str]] | None = None,
     ) -> Scored:
         """Features and probability of every sentence of ``passages``.
 
         ``query_tokens`` and ``sentence_tokens`` (the question's and each sentence's word-piece
         vectors) give the late-interaction feature ``tok``; without them it falls back to the
-        sentence cosine. ``sentence_terms`` and ``sentence_words`` may cache per sentence.
+        sentence cosine. ``sentence_terms``, ``sentence_words`` and ``sentence_numbers`` may cache
+        per sentence.
         """
         acronyms = acronyms or {}
         if sentence_words is None:
@@ -148,6 +150,9 @@ class ExtractiveAnswerer:
         if sentence_terms is None:
             def sentence_terms(sid: int) -> frozenset[str]:
                 return terms_of(sid, sentences, acronyms)
+        if sentence_numbers is None:
+            def sentence_numbers(sid: int) -> frozenset[str]:
+                return numbers_in(sentences(sid).text)
         # The engine passes the question it already read; a bare string is read here.
         q = question if isinstance(question, QuestionInfo) else read_question(question, idf, unseen_idf, acronyms)
         asks_who = q.asks_who
@@ -170,7 +175,7 @@ class ExtractiveAnswerer:
             # every sentence of the passage, for the neighbours' cosines
             all_cos = (np.asarray(sentence_vectors[list(p.sent_ids)], dtype=np.float32) @ query_vector).tolist()
             terms = [sentence_terms(s) for s in p.sent_ids]
-            numbers = [numbers_in(sentences(s).text) for s in p.sent_ids]
+            numbers = [sentence_numbers(s) for s in p.sent_ids]
             passage_terms = set().union(*terms) if terms else set()
             position = {sid: i for i, sid in enumerate(p.sent_ids)}
             for sid in ids:
@@ -187,7 +192,7 @@ class ExtractiveAnswerer:
                 for sid_above in _table_context(rec, sentences):
                     # "billing | 7300 | 17300" says which port is staging's only with its header row
                     window |= sentence_terms(sid_above)
-                    window_numbers |= numbers_in(sentences(sid_above).text)
+                    window_numbers |= sentence_numbers(sid_above)
                 near = all_cos[max(0, i - 1) : i + 2]
                 tok = tok_of.get(sid, (c, c))  # no word-piece vectors: the sentence cosine stands in
                 rows.append(sentence_features(

@@ -40,6 +40,7 @@ class PgEngine(Engine):
         self.answerer = ExtractiveAnswerer(settings.max_answer_words, settings.abstain_threshold)
         self._terms_cache: dict[int, frozenset[str]] = {}
         self._words_cache: dict[int, list[str]] = {}
+        self._numbers_cache: dict[int, frozenset[str]] = {}
         import psycopg
 
         conn = connect(url)
