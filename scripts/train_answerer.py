@@ -18,12 +18,13 @@ Two logistic regressions (scikit-learn, training only; the query path scores wit
 numpy): the sentence model, on every candidate sentence; and the answerability
 model, on one row per question read from the sentence model's out-of-fold
 probabilities (two folds, grouped by SQuAD paragraph and by user collection),
-labelled answerable or not (the articles teach the sentence model only: see SENTENCE_ONLY).  The threshold is the highest that refuses at most
-FR_TARGET of the answerable SQuAD questions on out-of-fold evidence.  It also prints
-grouped cross-validation (the whole procedure fitted on the seeds dev split plus a
+labelled answerable or not (the made-up articles teach the sentence model only: see
+SENTENCE_ONLY).  The threshold is the highest that refuses at most FR_TARGET of the
+answerable SQuAD questions and of the user collections' on out-of-fold evidence.  It also
+prints grouped cross-validation (the whole procedure fitted on the seeds dev split plus a
 random half of the article's paragraphs, of the user collections and of the made-up
-articles, tested on the other halves, and vice versa; repeated over six random splits and averaged), so the
-quoted figures are not in-sample.
+articles, tested on the other halves, and vice versa; repeated over six random splits and
+averaged), so the quoted figures are not in-sample.
 """
 
 from __future__ import annotations
@@ -127,12 +128,13 @@ def squad_questions(folder: Path) -> list[tuple]:
     return out
 
 
-def collection_questions(folder: Path, base: Settings, source: str) -> list[QuestionData]:
+def collection_questions(folder: Path, base: Settings, source: str, marked_spans: bool) -> list[QuestionData]:
     """Each collection of a folder of SQuAD-style corpora (eval/usercorpora, eval/articles), indexed apart.
 
     Grouped by collection: the cross-validation splits and the inner folds keep whole collections
-    apart. A user collection's positives are the sentences holding an accepted answer; an
-    article's (SQuAD-shaped, like eval/squad2) the sentence holding the marked answer span.
+    apart. With ``marked_spans`` (the articles, SQuAD-shaped like eval/squad2) a question's positive is
+    the sentence holding its marked answer span; without (the user collections), every sentence
+    holding an accepted answer.
     """
     out: list[QuestionData] = []
     for n, dataset in enumerate(load_squad_sets(folder)):
@@ -141,7 +143,7 @@ def collection_questions(folder: Path, base: Settings, source: str) -> list[Ques
         index_squad(dataset, settings)
         out += collect(Engine.load(settings), [
             (it.id, source, dataset.name, n % 2, it.answerable, it.answers, it.question,
-             it.span if source == "articles" else None)
+             it.span if marked_spans else None)
             for it in dataset.items
         ])
     return out
@@ -331,9 +333,9 @@ def main() -> None:
     squad = collect(Engine.load(squad_settings), squad_questions(squad_dir))
     seeds = collect(Engine.load(seeds_settings), seeds_dev(ROOT / "eval" / "questions.jsonl"))
     print("indexing the made-up user corpora (eval/usercorpora)", file=sys.stderr)
-    user = collection_questions(ROOT / "eval" / "usercorpora", base, "user")
+    user = collection_questions(ROOT / "eval" / "usercorpora", base, "user", marked_spans=False)
     print("indexing the made-up encyclopedia articles (eval/articles)", file=sys.stderr)
-    articles = collection_questions(ROOT / "eval" / "articles", base, "articles")
+    articles = collection_questions(ROOT / "eval" / "articles", base, "articles", marked_spans=True)
     print(f"{len(squad)} squad questions, {len(seeds)} seeds dev questions, {len(user)} user corpora questions, "
           f"{len(articles)} article questions, {sum(len(d.labels) for d in squad + seeds + user + articles)} "
           "candidate sentences", file=sys.stderr)
