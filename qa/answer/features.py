@@ -56,6 +56,14 @@ _DATE = re.compile(
     r"(\s+[a-z]+)?\s+(minutes?|hours?|days?|weeks?|fortnights?|months?|quarters?|years?)\b",
     re.I,
 )
+# A year where the text dates something ("December 2017", "in 1998", "(2004)") is not a count:
+# "how many ..." is not answered by the date of the document that mentions it.
+_DATING_YEAR = re.compile(
+    r"(?:\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"in|since|by|until|till|from|during|before|after)\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?|\()"
+    r"(1\d{3}|20\d{2})\b",
+    re.I,
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _PHONE = re.compile(r"(?<!\w)(\+?\d[\d ()-]{5,}\d)|\bext(ension)?\.?\s*\d{3,}", re.I)
 _TIME = re.compile(
@@ -79,7 +87,8 @@ def holds_new(kind: str, text: str, q: QuestionInfo) -> bool:
     if kind in _KIND_PATTERNS:
         found = [m.group(0) for m in _KIND_PATTERNS[kind].finditer(text)]
     elif kind == "number":
-        found = [m.group(0) for m in _NUMBER.finditer(text)]
+        years = {m.start(1) for m in _DATING_YEAR.finditer(text)}
+        found = [m.group(0) for m in _NUMBER.finditer(text) if m.start() not in years]
     elif kind == "date":
         found = [m.group(0) for m in _DATE.finditer(text)]
     else:  # a person or a place: a capitalised word the question lacks

@@ -73,6 +73,10 @@ def test_the_kind_of_answer_asked_for_is_read_from_the_wh_word(question, kind):
     ("place", "The settings file lives at `~/.config/mill/settings.toml`.", "Roughly 3/4 of the flour is sold and/or baked."),
     ("place", "Logs are written to C:\\ProgramData\\Mill\\logs.", "The logs are rotated weekly."),
     ("place", "The manual is at https://mill.example/manual.", "The manual is short and clear."),
+    # "how many": a count, not the year that dates the text ("December 2017", "in 1998", "(2004)")
+    ("number", "In July 2017 the guild had 20 members.", "The guild's report (December 2017) lists its members."),
+    ("number", "About 2000 visitors came in 1998.", "Visitors have come since 1998."),
+    ("number", "Twelve millers worked there by 1850.", "The mill (1820) was rebuilt in May 1851."),
 ])
 def test_a_finer_kind_is_held_only_by_what_it_asks_for(kind, holds, lacks):
     q = read_question("What is it?", lambda t: 1.0, 3.0, {})
