@@ -96,11 +96,15 @@ def query_tokens(text: str) -> list[str]:
 
 # Words that shape a question but are not what it is about, dropped from the terms an
 # answer sentence is scored on (a longer list than QUESTION_WORDS: "say", "describe",
-# "called" name the kind of answer, not its topic).
+# "called" name the kind of answer, not its topic). The auxiliaries the index's short stop
+# list keeps ("have", "were", "could") go too: "How many boats does the club have?" is not
+# about having, and on a small corpus that never writes "have" the word counted as a term the
+# documents lack, at the highest IDF. ("may" and "will" stay: a month, a testament.)
 _ANSWER_QUESTION_WORDS = (
     "what which who whom whose when where why how many much did does do doing done according "
     "say says said tell describe described call called name named mean meant list listed "
-    "give given happen happened kind sort type define defined definition"
+    "give given happen happened kind sort type define defined definition "
+    "have has had having were been being am can could would should shall might must"
 )
 
 

@@ -55,3 +55,14 @@ def test_a_when_question_is_met_by_a_date_or_a_span_of_time_the_question_does_no
         assert holds_new("date", text, q), text
     for text in ("The report is due soon.", "Reports are written by the team.", "In the days of old it was due."):
         assert not holds_new("date", text, q), text
+
+
+def test_auxiliary_verbs_are_not_what_a_question_is_about():
+    # On a small corpus that never writes "have" or "were", they counted as terms the
+    # documents lack, at the highest IDF, and pulled the evidence down.
+    q = read_question("How many boats does the club have?", lambda t: 0.0 if t == "have" else 1.0, 5.0, {})
+    assert q.terms == {"boat", "club"} and q.unseen == 0.0
+    q = read_question("Which millers were paid, and could they have sold flour?", lambda t: 1.0, 5.0, {})
+    assert q.terms == {"miller", "paid", "sold", "flour"}
+    # "may" stays a term: it is also a month
+    assert "may" in read_question("What opened in May?", lambda t: 1.0, 5.0, {}).terms
