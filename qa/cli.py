@@ -120,6 +120,8 @@ def explain(question, as_json, top_k, index_dir) -> None:
                f"in no passage of the corpus: {', '.join(e.unseen_terms) or '-'}; "
                f"not in these passages: {', '.join(e.unmatched_terms) or '-'}; "
                f"too common to count: {', '.join(e.common_terms) or '-'}")
+    if e.read_as:
+        click.echo("read as: " + ", ".join(f"{a} -> {b}" for a, b in e.read_as.items()))
     click.echo("\npassages:")
     for p in e.passages:
         click.echo(f" {p.rank}. {p.source}:{p.start}-{p.end}  retrieval {p.retrieval:.3f}  cosine {p.cosine:.3f}")

@@ -191,7 +191,8 @@ class Engine:
         ``query_vector``: the question's embedding when the caller has it; ``definitions``:
         put first the passage that spells out an acronym the question asks to spell out.
         """
-        text = question.text if isinstance(question, QuestionInfo) else question
+        # a misspelt word ("boathose") is searched as the corpus writes it ("boathouse")
+        text = (question.search_text or question.text) if isinstance(question, QuestionInfo) else question
         qvec = self.encode_query(text) if query_vector is None else query_vector
         found = self.retriever.retrieve(text, qvec, k, mode)
         if not definitions:

@@ -66,6 +66,9 @@ class Explanation(BaseModel):
     kind: str | None = Field(description="the kind of answer the question asks for: email, phone, time, money, number, date, person, place")
     matched_terms: list[str] = Field(description="question terms found in the retrieved passages")
     unseen_terms: list[str] = Field(description="question terms no passage in the corpus contains")
+    read_as: dict[str, str] = Field(default_factory=dict, description=(
+        "words the corpus never writes, read as the corpus's word one edit away (a misspelling: "
+        "'boathose' -> 'boathouse')"))
     common_terms: list[str] = Field(description="question terms in most passages: too common to count")
     unmatched_terms: list[str] = Field(description="question terms in the corpus but not in these passages")
     evidence: float = Field(description="P(answerable from these passages), compared with the threshold")

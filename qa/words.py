@@ -64,6 +64,25 @@ def tokenize(text: str) -> list[str]:
     return _words(text)
 
 
+def stem_words(words: list[str]) -> list[str]:
+    """Lower-case words stemmed as ``tokenize`` stems them (no stop-word filtering)."""
+    return _stemmer().stemWords(words) if words else []
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    # pyspellchecker's English word list (160,000 words with frequencies, from subtitles and
+    # Wiktionary), read only when a question has a word the corpus never writes (0.15 s).
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+
+
+def is_english_word(word: str) -> bool:
+    """Whether ``word`` (lower-case) is an English word spelled right: "weekend" but not "boathose"."""
+    return word in _english_words()
+
+
 def is_content_word(word: str) -> bool:
     """Whether a word (as written) says what a question is about: not a stop word, not a question word."""
     w = word.lower().replace("’", "'")

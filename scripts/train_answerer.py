@@ -103,8 +103,9 @@ def collect(engine: Engine, questions: list[tuple]) -> list[QuestionData]:
     out = []
     for qid, source, unit, fold, answerable, accepted, question, span in questions:
         qvec = engine.encode_query(question)
-        found = engine.retrieve(question, k, query_vector=qvec)
-        scored = engine.score(question, found, qvec, answerer)
+        asked = engine.read_question(question)  # as Engine.ask reads it (misspellings put right)
+        found = engine.retrieve(asked, k, query_vector=qvec)
+        scored = engine.score(asked, found, qvec, answerer)
         texts = [r.text for r in scored.records]
         right = np.array([answerable and _contains(t, accepted) for t in texts], dtype=bool)
         labels = right

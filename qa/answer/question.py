@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from qa.answer.acronyms import canonical, spelled_out_asked
 from qa.config import Settings
 from qa.errors import InvalidQuestionError
-from qa.words import numbers_in, question_words, tokenize
+from qa.words import (
+    is_content_word,
+    is_english_word,
+    numbers_in,
+    question_words,
+    stem_words,
+    tokenize,
+)
 
 # Not "without": "How do I run the tests without Docker?" asks nothing negated, and the
 # weights of the negation features were fitted on questions with "not"/"never"/"n't" only
@@ -78,9 +85,61 @@ class QuestionInfo:
     text: str = ""  # the question as asked (validated)
     asks_who: bool = False  # bylines (who wrote what follows) answer only questions about who
     numbers: frozenset[str] = frozenset()  # the numbers it writes, each one value ("2", "150", "3.0" as 3)
+    # Misspellings read as the corpus's words: (word as asked, the word the corpus writes).
+    corrected: tuple[tuple[str, str], ...] = ()
+    search_text: str = ""  # the question with those words put right: what the lexical index searches
 
 
 SURFACE = re.compile(r"[a-z0-9]+")
+
+# A word the corpus never writes that is one edit (a letter dropped, added or changed, or two
+# swapped) from a word it does write is read as that word: "boathose" as "boathouse", "memebers"
+# as "members". Shorter words have too many neighbours one edit away ("boat": "bolt", "coat").
+MIN_CORRECTED_LETTERS = 5
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_PLAIN_WORD = re.compile(r"(?<![\w’'-])[A-Za-z]+(?![\w’'-])")
+
+
+def _one_edit(word: str) -> list[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    out |= {a + c + b for a, b in splits for c in _LETTERS}
+    out.discard(word)
+    return sorted(out)  # sorted: ties are broken the same way every run
+
+
+def spelling_corrections(question: str, idf: Callable[[str], float]) -> tuple[tuple[str, str], ...]:
+    """(word as asked, word as the corpus writes it) for each content word of ``question`` that
+    the corpus never contains, that is not an English word (one spelled right, "weekend" or
+    "detest", is a word the corpus lacks, not a typo), and that is one edit from a word the
+    corpus does contain; of several, the most frequent (lowest IDF)."""
+    out = []
+    for m in _PLAIN_WORD.finditer(question):
+        word = m.group(0).lower()
+        if (len(word) < MIN_CORRECTED_LETTERS or not is_content_word(word) or idf(stem_words([word])[0]) > 0.0
+                or is_english_word(word)):
+            continue
+        variants = [v for v in _one_edit(word) if is_content_word(v)]
+        best, best_key = None, (math.inf, True)
+        for variant, stem in zip(variants, stem_words(variants), strict=True):
+            # the most frequent term; of variants with one stem, an English word ("commercially",
+            # not "commerciably") is what is shown
+            key = (idf(stem), not is_english_word(variant))
+            # the stem must keep most of the word: "addness" stems to "add", which says nothing
+            if key[0] > 0.0 and key < best_key and len(stem) >= len(word) - 3:
+                best, best_key = variant, key
+        if best is not None:
+            asked = m.group(0)
+            out.append((asked, best.upper() if asked.isupper() else best.capitalize() if asked[0].isupper() else best))
+    return tuple(out)
+
+
+def _put_right(question: str, corrected: tuple[tuple[str, str], ...]) -> str:
+    for asked, found in corrected:
+        question = re.sub(rf"(?<![\w’'-]){re.escape(asked)}(?![\w’'-])", found, question)
+    return question
 
 
 def question_kind(question: str) -> str | None:
@@ -103,6 +162,9 @@ def question_kind(question: str) -> str | None:
 def read_question(
     question: str, idf: Callable[[str], float], unseen_idf: float, acronyms: dict[str, tuple[str, ...]]
 ) -> QuestionInfo:
+    asked = question
+    corrected = spelling_corrections(asked, idf)
+    question = _put_right(asked, corrected)
     tokens = tokenize(question)
     terms = canonical(tokens, acronyms) - question_words()
     weight = {t: (idf(t) or unseen_idf) for t in terms}
@@ -128,8 +190,8 @@ def read_question(
         ) else 0.0,
         surface={w: weight[t[0]] for w in set(SURFACE.findall(question.lower()))
                  for t in [tokenize(w)] if t and t[0] in weight},
-        text=question, asks_who=kind == "person" or bool(_ASKS_WHO.match(question)),
-        numbers=numbers_in(question),
+        text=asked, asks_who=kind == "person" or bool(_ASKS_WHO.match(question)),
+        numbers=numbers_in(question), corrected=corrected, search_text=question,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from qa.answer.features import coverage
-from qa.answer.question import read_question
+from qa.answer.question import read_question, spelling_corrections
 
 # Weights whose plain float sum depends on the order they are added in.
 IDF = {"alpha": 1e16, "beta": 1.0, "gamma": -9999999999999996.0, "delta": 0.1}
@@ -66,3 +66,20 @@ def test_auxiliary_verbs_are_not_what_a_question_is_about():
     assert q.terms == {"miller", "paid", "sold", "flour"}
     # "may" stays a term: it is also a month
     assert "may" in read_question("What opened in May?", lambda t: 1.0, 5.0, {}).terms
+
+
+def test_a_word_the_corpus_never_writes_one_edit_from_one_it_does_is_read_as_that_word():
+    corpus = {"boathous": 2.0, "heron": 3.0, "member": 1.5, "river": 1.0, "miller": 1.0, "miler": 3.0}
+    idf = lambda t: corpus.get(t, 0.0)  # noqa: E731
+    q = read_question("Where is the Heorn boathose?", idf, 5.0, {})
+    assert q.corrected == (("Heorn", "Heron"), ("boathose", "boathouse"))  # the asked word's case kept
+    assert q.terms == {"heron", "boathous"} and q.unseen == 0.0
+    assert q.search_text == "Where is the Heron boathouse?" and q.text == "Where is the Heorn boathose?"
+    # "memebers": two letters swapped; "rivr": too short to guess (words of 4 letters have many neighbours)
+    assert spelling_corrections("How many memebers cross the rivr?", idf) == (("memebers", "members"),)
+    # an English word is a word the corpus lacks, not a typo: "rover" stays, though "river" is one edit away
+    assert spelling_corrections("Which rovers cross it?", idf) == ()
+    # of several words one edit away ("miler", "miller"), the most frequent
+    assert spelling_corrections("Which mileer?", idf) == (("mileer", "miller"),)
+    # a misspelling that stems as the right word does ("windmil", "windmill") needs nothing
+    assert spelling_corrections("Which windmil?", lambda t: 1.0 if t == "windmil" else 0.0) == ()
