@@ -115,8 +115,14 @@ def spelling_corrections(question: str, idf: Callable[[str], float]) -> tuple[tu
     the corpus never contains, that is not an English word (one spelled right, "weekend" or
     "detest", is a word the corpus lacks, not a typo), and that is one edit from a word the
     corpus does contain; of several, the most frequent (lowest IDF)."""
+    words = list(_PLAIN_WORD.finditer(question))
+    longer = [m.group(0).lower() for m in words if len(m.group(0)) >= 3]
+    if all(is_content_word(m.group(0)) for m in words) and 2 * sum(map(is_english_word, longer)) < len(longer):
+        # no English function word ("the", "is", "where") and mostly not English words: the list
+        # cannot tell such a question's typos from its words ("Quand les ... traversent-ils ?")
+        return ()
     out = []
-    for m in _PLAIN_WORD.finditer(question):
+    for m in words:
         word = m.group(0).lower()
         if (len(word) < MIN_CORRECTED_LETTERS or not is_content_word(word) or idf(stem_words([word])[0]) > 0.0
                 or is_english_word(word)):

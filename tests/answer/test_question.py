@@ -81,5 +81,9 @@ def test_a_word_the_corpus_never_writes_one_edit_from_one_it_does_is_read_as_tha
     assert spelling_corrections("Which rovers cross it?", idf) == ()
     # of several words one edit away ("miler", "miller"), the most frequent
     assert spelling_corrections("Which mileer?", idf) == (("mileer", "miller"),)
+    # a question without an English function word is left as asked: the list cannot tell its typos
+    assert spelling_corrections("Quand les memebers traversent-ils la rivière?", idf) == ()
+    assert spelling_corrections("Where is Heorn boathose?", idf) == (("Heorn", "Heron"), ("boathose", "boathouse"))
+    assert spelling_corrections("boathose location", idf) == (("boathose", "boathouse"),)  # keywords
     # a misspelling that stems as the right word does ("windmil", "windmill") needs nothing
     assert spelling_corrections("Which windmil?", lambda t: 1.0 if t == "windmil" else 0.0) == ()
