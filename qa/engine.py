@@ -172,7 +172,7 @@ class Engine:
         timings = answer.timings_ms
         return answer.model_copy(update={"timings_ms": {
             "embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "answer": timings["answer"],
-            "total": _ms(t0, time.perf_counter()), "evidence": timings["evidence"],
+            "total": _ms(t0, time.perf_counter()),
         }})
 
     @property
@@ -206,7 +206,7 @@ class Engine:
         """The answer from retrieved passages ``found``, with its citations.
 
         ``query_tokens``: ``encode_question``'s output when the caller has it (else encoded here).
-        ``timings_ms`` holds "answer" and "evidence" (``ask`` adds the rest).
+        ``timings_ms`` holds "answer" (``ask`` adds the rest).
         """
         asked = question if isinstance(question, QuestionInfo) else self.read_question(question)
         if query_tokens is None:
@@ -227,8 +227,9 @@ class Engine:
             question=asked.text,
             answer=no_answer_text() if extraction.abstained else render(extraction.picks),
             abstained=extraction.abstained,
+            evidence=round(extraction.evidence, 4),
             citations=citations,
-            timings_ms={"answer": _ms(t0, t1), "evidence": round(extraction.evidence, 4)},
+            timings_ms={"answer": _ms(t0, t1)},
             explanation=explanation,
         )
 

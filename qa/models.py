@@ -87,8 +87,11 @@ class Answer(BaseModel):
     question: str
     answer: str
     abstained: bool
+    evidence: float = Field(0.0, description=(
+        "the probability (0 to 1) that the retrieved passages answer the question; below the "
+        "threshold (QA_ABSTAIN_THRESHOLD, or the model's) the assistant abstains"))
     citations: list[Citation]
-    timings_ms: dict[str, float] = Field(default_factory=dict)
+    timings_ms: dict[str, float] = Field(default_factory=dict, description="milliseconds per step")
     explanation: Explanation | None = Field(None, description="only with explain=1; null otherwise")
 
 

@@ -1,7 +1,7 @@
 """Dump what the pipeline answers, for byte-identity checks across refactors.
 
 For every question in eval/questions.jsonl: the answer object of ``qa ask --json``
-without ``timings_ms`` (``evidence`` kept); then ``qa eval --json`` without timings.
+without ``timings_ms``; then ``qa eval --json`` without timings.
 Both go through the command line, so the dump does not depend on module layout.
 
     python scripts/dump_answers.py OUT.txt [--index index]
@@ -47,9 +47,7 @@ def main() -> None:
     lines = []
     for line in asked.stdout.splitlines():
         obj = json.loads(line)
-        evidence = obj.get("timings_ms", {}).get("evidence")
         obj.pop("timings_ms", None)
-        obj["evidence"] = evidence
         lines.append(json.dumps(obj, ensure_ascii=False, sort_keys=True))
     with tempfile.TemporaryDirectory() as tmp:
         ev = subprocess.run([py, "-m", "qa.cli", "eval", "--json", "--index", index, "--out", tmp,

@@ -54,7 +54,7 @@ def observe(engine, items: Sequence[EvalItem]) -> list[Observation]:
     for item in items:
         ans = engine.ask(item.question, threshold=0.0)
         out.append(Observation(
-            item.id, item.answerable, float(ans.timings_ms.get("evidence", 0.0)),
+            item.id, item.answerable, ans.evidence,
             item.answerable and answer_matches(ans, item.answers),
         ))
     return out

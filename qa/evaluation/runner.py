@@ -170,7 +170,7 @@ def _row(item, answer, ranking, relevant, ir, top_k) -> QuestionResult:
     return QuestionResult(
         id=item.id, question=item.question, category=item.category, split=item.split,
         answerable=item.answerable, accepted=list(item.answers), answer=answer.answer,
-        abstained=answer.abstained, evidence=answer.timings_ms.get("evidence"), correct=correct,
+        abstained=answer.abstained, evidence=answer.evidence, correct=correct,
         failure=_failure(item, answer.abstained, correct, rank, top_k),
         citation_precision=citation_precision(answer, item.support) if item.answerable else None,
         citation_recall=citation_recall(answer, item.support),

@@ -143,7 +143,7 @@ def observe(engine, items: Sequence[SquadItem], progress: Callable[[int, int], N
     rows = []
     for n, item in enumerate(items, start=1):
         ans = engine.ask(item.question, threshold=0.0)
-        evidence = float(ans.timings_ms.get("evidence", 0.0))
+        evidence = ans.evidence
         right = item.answerable and not ans.abstained and matches(ans.answer, item.answers)
         rows.append(SquadRow(
             item.id, item.question, item.answerable, "" if ans.abstained else ans.answer, evidence,

@@ -59,7 +59,7 @@ def load_user_questions(path: Path) -> list[UserQuestion]:
 
 def calibrate_user(engine, items: list[UserQuestion], max_false_refusal: float = 0.05) -> UserCalibration:
     current = engine.threshold
-    scores = [float(engine.ask(i.question, threshold=0.0).timings_ms.get("evidence", 0.0)) for i in items]
+    scores = [engine.ask(i.question, threshold=0.0).evidence for i in items]
     ans = sorted(s for s, i in zip(scores, items, strict=True) if i.answerable)
     una = [s for s, i in zip(scores, items, strict=True) if not i.answerable]
     suggested = refused = false_refusal = None
