@@ -120,8 +120,6 @@ def explain(question, as_json, top_k, index_dir) -> None:
                f"in no passage of the corpus: {', '.join(e.unseen_terms) or '-'}; "
                f"not in these passages: {', '.join(e.unmatched_terms) or '-'}; "
                f"too common to count: {', '.join(e.common_terms) or '-'}")
-    if e.read_as:
-        click.echo("read as: " + ", ".join(f"{a} -> {b}" for a, b in e.read_as.items()))
     click.echo("\npassages:")
     for p in e.passages:
         click.echo(f" {p.rank}. {p.source}:{p.start}-{p.end}  retrieval {p.retrieval:.3f}  cosine {p.cosine:.3f}")
@@ -170,6 +168,8 @@ def calibrate(questions_path, index_dir, max_false_refusal, write_path, as_json)
 
 def _print_answer(answer) -> None:
     width = min(100, click.get_terminal_size()[0] if hasattr(click, "get_terminal_size") else 100)
+    if answer.read_as:  # say how a misspelt word was read, as a search engine does
+        click.echo("(read as: " + ", ".join(f"{a} -> {b}" for a, b in answer.read_as.items()) + ")")
     click.echo(textwrap.fill(answer.answer, width=width))
     if not answer.citations:
         return

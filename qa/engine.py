@@ -228,6 +228,7 @@ class Engine:
             answer=no_answer_text() if extraction.abstained else render(extraction.picks),
             abstained=extraction.abstained,
             evidence=round(extraction.evidence, 4),
+            read_as=dict(asked.corrected),
             citations=citations,
             timings_ms={"answer": _ms(t0, t1)},
             explanation=explanation,

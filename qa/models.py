@@ -66,9 +66,6 @@ class Explanation(BaseModel):
     kind: str | None = Field(description="the kind of answer the question asks for: email, phone, time, money, number, date, person, place")
     matched_terms: list[str] = Field(description="question terms found in the retrieved passages")
     unseen_terms: list[str] = Field(description="question terms no passage in the corpus contains")
-    read_as: dict[str, str] = Field(default_factory=dict, description=(
-        "words the corpus never writes, read as the corpus's word one edit away (a misspelling: "
-        "'boathose' -> 'boathouse')"))
     common_terms: list[str] = Field(description="question terms in most passages: too common to count")
     unmatched_terms: list[str] = Field(description="question terms in the corpus but not in these passages")
     evidence: float = Field(description="P(answerable from these passages), compared with the threshold")
@@ -90,6 +87,9 @@ class Answer(BaseModel):
     evidence: float = Field(0.0, description=(
         "the probability (0 to 1) that the retrieved passages answer the question; below the "
         "threshold (QA_ABSTAIN_THRESHOLD, or the model's) the assistant abstains"))
+    read_as: dict[str, str] = Field(default_factory=dict, description=(
+        "question words the corpus never writes, read as the corpus's word one edit away (a "
+        "misspelling: 'boathose' -> 'boathouse'); empty when none"))
     citations: list[Citation]
     timings_ms: dict[str, float] = Field(default_factory=dict, description="milliseconds per step")
     explanation: Explanation | None = Field(None, description="only with explain=1; null otherwise")

@@ -30,7 +30,7 @@ def test_ask_json_is_the_answer_contract(index_args):
     out = qa("ask", "What is an accountable care organisation?", "--json", *index_args)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"question", "answer", "abstained", "evidence", "citations", "timings_ms", "explanation"}
+    assert set(data) == {"question", "answer", "abstained", "evidence", "read_as", "citations", "timings_ms", "explanation"}
     assert data["explanation"] is None  # only `qa explain` (or explain=1 on the API) fills it
     assert data["citations"], data
     assert set(data["citations"][0]) == {

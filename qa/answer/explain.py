@@ -48,8 +48,7 @@ def explain(engine, scored: Scored, refs: list[PassageRef], found, extraction: E
         for r, c in enumerate(found)
     ]
     return Explanation(
-        kind=q.kind, matched_terms=matched, unseen_terms=unseen, read_as=dict(q.corrected),
-        common_terms=list(q.common_terms),
+        kind=q.kind, matched_terms=matched, unseen_terms=unseen, common_terms=list(q.common_terms),
         unmatched_terms=unmatched, evidence=round(extraction.evidence, 4),
         evidence_features={n: round(float(v), 4) for n, v in zip(scorer.question.features, scored.question_row,
                                                                   strict=True)},

@@ -64,12 +64,14 @@ def test_explain_shows_candidates_terms_and_the_decision(mill):
 def test_a_misspelt_word_is_read_as_the_corpus_writes_it(mill):
     answer = mill.ask("When was the widnmill built?", explain=True)
     assert not answer.abstained and "1820" in answer.answer
-    assert answer.explanation.read_as == {"widnmill": "windmill"} and not answer.explanation.unseen_terms
+    assert answer.read_as == {"widnmill": "windmill"} and not answer.explanation.unseen_terms
+    assert answer.question == "When was the widnmill built?"  # echoed as asked
     # an English word the corpus does not write is a word it lacks, not a typo
     answer = mill.ask("When was the windmill bulldozed?", explain=True)
-    assert answer.explanation.read_as == {} and "bulldoz" in answer.explanation.unseen_terms
-    out = CliRunner().invoke(main, ["explain", "--index", str(mill.settings.index_dir), "What crosses the rivver?"])
-    assert out.exit_code == 0 and "read as: rivver -> river" in out.output
+    assert answer.read_as == {} and "bulldoz" in answer.explanation.unseen_terms
+    for command in ("ask", "explain"):
+        out = CliRunner().invoke(main, [command, "--index", str(mill.settings.index_dir), "What crosses the rivver?"])
+        assert out.exit_code == 0 and out.output.startswith("(read as: rivver -> river)\n"), out.output
 
 
 def test_qa_explain_and_qa_calibrate_on_the_command_line(mill, tmp_path):
