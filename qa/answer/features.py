@@ -48,9 +48,10 @@ _NUMBER = re.compile(
     r"hundred|thousand|million|billion|half|third|quarter|dozen|double|twice)\b",
     re.I,
 )
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = re.compile(
-    r"\b\d{3,4}s?\b|\b\d{1,2}(st|nd|rd|th)\b|\bcentur(y|ies)\b|\bdecades?\b|\b(january|february|march|april|"
-    r"may|june|july|august|september|october|november|december|spring|summer|autumn|winter)\b|"
+    r"\b\d{3,4}s?\b|\b\d{1,2}(st|nd|rd|th)\b|\bcentur(y|ies)\b|\bdecades?\b|"
+    rf"\b({_MONTHS}|spring|summer|autumn|winter)\b|"
     # a span of time answers "when" too: "within five working days", "two weeks ahead"
     r"\b(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|few|several)"
     r"(\s+[a-z]+)?\s+(minutes?|hours?|days?|weeks?|fortnights?|months?|quarters?|years?)\b",
@@ -59,8 +60,7 @@ _DATE = re.compile(
 # A year where the text dates something ("December 2017", "in 1998", "(2004)") is not a count:
 # "how many ..." is not answered by the date of the document that mentions it.
 _DATING_YEAR = re.compile(
-    r"(?:\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"in|since|by|until|till|from|during|before|after)\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?|\()"
+    rf"(?:\b(?:{_MONTHS}|in|since|by|until|till|from|during|before|after)\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?|\()"
     r"(1\d{3}|20\d{2})\b",
     re.I,
 )
