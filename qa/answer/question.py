@@ -97,7 +97,8 @@ SURFACE = re.compile(r"[a-z0-9]+")
 # as "members". Shorter words have too many neighbours one edit away ("boat": "bolt", "coat").
 MIN_CORRECTED_LETTERS = 5
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_PLAIN_WORD = re.compile(r"(?<![\w’'-])[A-Za-z]+(?![\w’'-])")
+_NOT_IN_A_WORD = (r"(?<![\w’'-])", r"(?![\w’'-])")  # a word whole: not part of "traversent-ils", "it's"
+_PLAIN_WORD = re.compile(_NOT_IN_A_WORD[0] + "[A-Za-z]+" + _NOT_IN_A_WORD[1])
 
 
 def _one_edit(word: str) -> list[str]:
@@ -130,11 +131,14 @@ def spelling_corrections(question: str, idf: Callable[[str], float]) -> tuple[tu
         variants = [v for v in _one_edit(word) if is_content_word(v)]
         best, best_key = None, (math.inf, True)
         for variant, stem in zip(variants, stem_words(variants), strict=True):
+            # the stem must keep most of the word: "addness" stems to "add", which says nothing
+            v = idf(stem)
+            if v <= 0.0 or len(stem) < len(word) - 3:
+                continue
             # the most frequent term; of variants with one stem, an English word ("commercially",
             # not "commerciably") is what is shown
-            key = (idf(stem), not is_english_word(variant))
-            # the stem must keep most of the word: "addness" stems to "add", which says nothing
-            if key[0] > 0.0 and key < best_key and len(stem) >= len(word) - 3:
+            key = (v, not is_english_word(variant))
+            if key < best_key:
                 best, best_key = variant, key
         if best is not None:
             asked = m.group(0)
@@ -144,7 +148,7 @@ def spelling_corrections(question: str, idf: Callable[[str], float]) -> tuple[tu
 
 def _put_right(question: str, corrected: tuple[tuple[str, str], ...]) -> str:
     for asked, found in corrected:
-        question = re.sub(rf"(?<![\w’'-]){re.escape(asked)}(?![\w’'-])", found, question)
+        question = re.sub(_NOT_IN_A_WORD[0] + re.escape(asked) + _NOT_IN_A_WORD[1], found, question)
     return question
 
 
