@@ -3,12 +3,19 @@
 Each call opens its own connection (sqlite3 connections must not be shared between
 threads, and the API writes from a thread pool); WAL mode lets readers and the
 single writer proceed together, and ``timeout`` waits out a concurrent writer.
+
+Switching a new file into WAL mode is different: SQLite answers "database is locked"
+at once, without waiting, when another connection touches the file meanwhile. So the
+file is prepared once per path, under a lock in this process and with retries
+against other processes, before any connection writes to it.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -62,15 +69,40 @@ class FeedbackCreated(BaseModel):
     id: int
 
 
+_TIMEOUT_S = 10.0
+_prepared: set[Path] = set()
+_prepare_lock = threading.Lock()
+
+
+def _prepare(db_path: Path) -> None:
+    """Put the file in WAL mode and create the table, once per path in this process."""
+    with _prepare_lock:
+        if db_path in _prepared and db_path.exists():
+            return
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + _TIMEOUT_S
+        while True:
+            try:
+                with closing(sqlite3.connect(db_path, timeout=_TIMEOUT_S)) as conn:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute(_SCHEMA)
+                    conn.commit()
+                break
+            except sqlite3.OperationalError as exc:
+                # Another process is preparing or writing the same file; its lock is brief.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        _prepared.add(db_path)
+
+
 @contextmanager
 def _connect(db_path: Path) -> Iterator[sqlite3.Connection]:
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(db_path, timeout=10)) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(_SCHEMA)
-        with conn:  # commits on success, rolls back on error
-            yield conn
+    db_path = Path(db_path).resolve()
+    _prepare(db_path)
+    # The inner ``conn`` context commits on success and rolls back on error.
+    with closing(sqlite3.connect(db_path, timeout=_TIMEOUT_S)) as conn, conn:
+        yield conn
 
 
 def store_feedback(db_path: Path, item: FeedbackIn) -> int:
