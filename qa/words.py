@@ -83,6 +83,11 @@ def is_english_word(word: str) -> bool:
     return word in _english_words()
 
 
+def load_english_words() -> None:
+    """Read the English word list now: a server does it at startup, not on a visitor's first typo."""
+    _english_words()
+
+
 def is_content_word(word: str) -> bool:
     """Whether a word (as written) says what a question is about: not a stop word, not a question word."""
     w = word.lower().replace("’", "'")

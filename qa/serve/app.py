@@ -25,6 +25,7 @@ from qa.serve.ratelimit import TokenBucketLimiter
 from qa.serve.reload import build_in_subprocess, watch_generations
 from qa.serve.routers import ROUTERS
 from qa.serve.security import BodyLimitMiddleware, JSONCORSMiddleware, proxy_options
+from qa.words import load_english_words
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -36,6 +37,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
     state.engine_limiter = anyio.CapacityLimiter(ENGINE_CONCURRENCY)
     await anyio.to_thread.run_sync(state.holder.load, state.settings, state.engine_loader)
+    # Spelling correction's word list loads on first use (0.15 s); a CLI run without a typo
+    # never pays it, a server pays it here once.
+    await anyio.to_thread.run_sync(load_english_words)
     engine = state.holder.engine
     state.metrics.set_index(engine.info if engine is not None else None)
     del engine

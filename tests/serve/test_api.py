@@ -333,3 +333,15 @@ class _AnyMessage(str):
 
 
 ANY_MESSAGE = _AnyMessage()
+
+
+def test_startup_reads_the_english_word_list(tmp_path, built_index, shared_engine):
+    # A visitor's first misspelt question should not pay for reading the list (0.15 s).
+    from qa import words
+
+    words._english_words.cache_clear()
+    server = start_server(create_app(api_settings(tmp_path, built_index), engine_loader=shared_engine))
+    try:
+        assert words._english_words.cache_info().currsize == 1
+    finally:
+        server.stop()

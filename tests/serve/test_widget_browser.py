@@ -531,6 +531,28 @@ def test_passage_markup_is_shown_as_text(
     assert counts == [0, 0, 0]
 
 
+def test_misspelt_word_is_shown_as_read(
+    new_page: Callable[..., Any], host: HostServer, xss_api: ApiServer
+) -> None:
+    # "tikets" is in no English list and one letter from the corpus's "tickets".
+    page = new_page()
+    open_host(page, host, xss_api)
+    answer = ask(page, "How much do ferry tikets cost?")
+    assert answer["read_as"] == {"tikets": "tickets"}
+    note = last_answer(page).locator(".read-as")
+    assert note.is_visible()
+    assert note.inner_text() == "Read \u201ctikets\u201d as \u201ctickets\u201d"
+
+    spelled_right = ask(page, "How much do ferry tickets cost?")
+    assert spelled_right["read_as"] == {}
+    assert last_answer(page).locator(".read-as").is_hidden()
+
+    page.reload()  # the note is kept with the conversation
+    open_panel(page)
+    turns = page.locator(f"{W} .msg.bot[data-id]")
+    assert turns.nth(0).locator(".read-as").inner_text() == "Read \u201ctikets\u201d as \u201ctickets\u201d"
+
+
 def test_keyboard_only(new_page: Callable[..., Any], host: HostServer, api: ApiServer) -> None:
     page = new_page()
     open_host(page, host, api)

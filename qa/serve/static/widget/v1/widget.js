@@ -335,6 +335,8 @@
     "white-space:pre-wrap;overflow-wrap:anywhere;word-break:normal}",
     ".answer{white-space:normal}",
     ".answer.abstained{color:var(--qa-muted);font-style:italic}",
+    ".read-as{margin:0 0 6px;font-size:12.5px;color:var(--qa-muted)}",
+    ".read-as b{font-weight:600;color:var(--qa-fg)}",
     ".welcome .bubble{white-space:normal}",
     ".starters{display:flex;flex-direction:column;align-items:flex-start;gap:8px;margin-top:10px}",
     ".starter{border:1px solid var(--qa-border);background:var(--qa-bg);color:var(--qa-accent);",
@@ -713,6 +715,7 @@
           question: m.question,
           citations: m.citations,
           abstained: m.abstained,
+          readAs: m.readAs,
           status: m.status === "streaming" ? "stopped" : m.status,
           error: m.error,
           retryable: m.retryable,
@@ -733,6 +736,7 @@
       state.messages.forEach(function (m) {
         if (!Array.isArray(m.citations)) m.citations = [];
         if (!Array.isArray(m.flagged)) m.flagged = [];
+        if (!m.readAs || typeof m.readAs !== "object") m.readAs = {};
         state.nextId = Math.max(state.nextId, (m.id | 0) + 1);
       });
       return saved;
@@ -928,6 +932,23 @@
       });
     }
 
+    /** "Read “boathose” as “boathouse”": how the server read a misspelt question word. */
+    function renderReadAs(msg, v) {
+      clear(v.readAs);
+      var pairs = Object.keys(msg.readAs || {}).filter(function (k) {
+        return typeof msg.readAs[k] === "string";
+      });
+      v.readAs.hidden = !pairs.length;
+      pairs.forEach(function (asked, i) {
+        append(v.readAs, [
+          i ? "; read " : "Read ",
+          h("b", { text: "\u201c" + asked + "\u201d" }),
+          " as ",
+          h("b", { text: "\u201c" + msg.readAs[asked] + "\u201d" }),
+        ]);
+      });
+    }
+
     function renderAnswerText(msg, v) {
       clear(v.answer);
       var w = new AnswerWriter(msg, v.answer);
@@ -1002,14 +1023,25 @@
       } else {
         var chips = h("ol", { class: "chips" });
         var sources = h("div", { class: "sources", hidden: true }, h("p", { class: "label", text: "Sources" }), chips);
+        var readAs = h("p", { class: "read-as", hidden: true });
         var answer = h("div", { class: "bubble answer" + (msg.abstained ? " abstained" : "") });
         var status = h("div", { class: "status" });
         var error = h("div", { class: "error", role: "alert", hidden: true });
         var actions = h("div", { class: "actions", hidden: true });
-        el = h("div", { class: "msg bot", "data-id": String(msg.id) }, sources, answer, status, error, actions);
-        var v = { el: el, chips: chips, sources: sources, answer: answer, status: status, error: error, actions: actions };
+        el = h("div", { class: "msg bot", "data-id": String(msg.id) }, sources, readAs, answer, status, error, actions);
+        var v = {
+          el: el,
+          chips: chips,
+          sources: sources,
+          readAs: readAs,
+          answer: answer,
+          status: status,
+          error: error,
+          actions: actions,
+        };
         views[msg.id] = v;
         renderSources(msg, v);
+        renderReadAs(msg, v);
         renderAnswerText(msg, v);
         answer.hidden = !msg.content;
         renderStatus(msg, v);
@@ -1055,6 +1087,7 @@
         content: "",
         citations: [],
         abstained: false,
+        readAs: {},
         status: "streaming",
         error: null,
         feedback: null,
@@ -1137,6 +1170,8 @@
             if (changed) renderSources(msg, v);
           }
           msg.abstained = !!ans.abstained;
+          msg.readAs = ans.read_as && typeof ans.read_as === "object" ? ans.read_as : {};
+          renderReadAs(msg, v);
           v.writer.flush();
           if (typeof ans.answer === "string" && (ans.answer !== msg.content || v.writer.unresolved)) {
             msg.content = ans.answer;
