@@ -6,8 +6,11 @@ singularised before stemming (Snowball would leave "apis" alone).
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from functools import lru_cache
+from importlib.resources import files
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[’'][a-z]+)?")
 # Between the cells of a table row, as the Markdown and HTML readers write it and the answerer
@@ -72,10 +75,15 @@ def stem_words(words: list[str]) -> list[str]:
 @lru_cache(maxsize=1)
 def _english_words() -> frozenset[str]:
     # pyspellchecker's English word list (160,000 words with frequencies, from subtitles and
-    # Wiktionary), read only when a question has a word the corpus never writes (0.15 s).
-    from spellchecker import SpellChecker
+    # Wiktionary), read only when a question has a word the corpus never writes. Its gzipped
+    # JSON is read directly: a SpellChecker also builds letter and frequency tables we do not
+    # use, 0.17 s against 0.07 s on a cold `qa ask`.
+    try:
+        return frozenset(json.loads(gzip.decompress((files("spellchecker") / "resources" / "en.json.gz").read_bytes())))
+    except (OSError, ValueError):  # the package moved its file: ask it the documented way
+        from spellchecker import SpellChecker
 
-    return frozenset(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+        return frozenset(SpellChecker(language="en", distance=1).word_frequency.dictionary)
 
 
 def is_english_word(word: str) -> bool:

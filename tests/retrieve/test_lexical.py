@@ -38,3 +38,14 @@ def test_index_saves_loads_and_finds_phrases(tmp_path):
     assert again.passages_with(tokenize("gulls nest")).tolist() == [1]
     assert again.passages_with(["unseenword"]).tolist() == []
     assert again.idf(tokenize("kestrels")[0]) > 0 and again.idf("unseenword") == 0.0
+
+
+def test_english_word_list_is_pyspellcheckers():
+    # The list is read from the package's data file directly (faster than a SpellChecker);
+    # it must be the same list the library itself would give.
+    from spellchecker import SpellChecker
+
+    from qa.words import _english_words, is_english_word
+
+    assert _english_words() == frozenset(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+    assert is_english_word("weekend") and not is_english_word("boathose")
