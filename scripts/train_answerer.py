@@ -102,8 +102,8 @@ def collect(engine: Engine, questions: list[tuple]) -> list[QuestionData]:
     k = engine.settings.top_k
     out = []
     for qid, source, unit, fold, answerable, accepted, question, span in questions:
-        qvec = engine.encode_query(question)
         asked = engine.read_question(question)  # as Engine.ask reads it (misspellings put right)
+        qvec = engine.encode_query(asked.search_text or asked.text)
         found = engine.retrieve(asked, k, query_vector=qvec)
         scored = engine.score(asked, found, qvec, answerer)
         texts = [r.text for r in scored.records]

@@ -163,3 +163,45 @@ def test_pipeline_steps_are_public_and_threshold_is_per_call(engine):
 def _hit_passages(engine, question):
     hits = engine.search(question, 5).hits
     return [next(p for p in engine.passages if (p.doc_id, p.start, p.end) == (h.doc_id, h.start, h.end)) for h in hits]
+
+
+ROWING_CLUB = """# The Heron rowing club
+
+The Heron rowing club was founded in 1887 by a group of mill workers. Its boathouse stands on the
+east bank of the river, next to the old ferry steps.
+
+## Boats
+
+The club owns 14 boats, including two eights and six single sculls. The oldest boat still in use,
+the Kingfisher, was built in 1962.
+
+## Membership
+
+New members must pass a swimming test before they row. Adult membership costs 180 pounds a year.
+"""
+
+
+@pytest.fixture(scope="module")
+def rowing_engine(tmp_path_factory, engine):  # `engine`: the model is loaded once per session
+    from qa.config import Settings
+    from qa.engine import Engine
+    from qa.index.build import build_index
+
+    tmp = tmp_path_factory.mktemp("rowing")
+    (tmp / "docs").mkdir()
+    (tmp / "docs" / "club.md").write_text(ROWING_CLUB, encoding="utf-8")
+    settings = Settings(seeds_dir=tmp / "docs", index_dir=tmp / "index")
+    build_index(settings, progress=False)
+    return Engine.load(settings)
+
+
+def test_a_misspelt_word_is_read_as_the_corpus_writes_it_everywhere(rowing_engine):
+    # Searched, embedded and scored as "boathouse": the same answer and evidence as spelled right.
+    typo = rowing_engine.ask("Where is the boathose?")
+    right = rowing_engine.ask("Where is the boathouse?")
+    assert typo.read_as == {"boathose": "boathouse"} and right.read_as == {}
+    assert typo.question == "Where is the boathose?"  # the answer says what was asked
+    assert typo.answer == right.answer and not typo.abstained
+    assert "east bank" in typo.answer
+    assert typo.evidence == pytest.approx(right.evidence, abs=1e-6)
+    assert [c.model_dump() for c in typo.citations] == [c.model_dump() for c in right.citations]
