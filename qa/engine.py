@@ -40,16 +40,9 @@ _DEFINITION_SCAN = 200
 
 class Engine:
     def __init__(self, settings: Settings, generation: Path, manifest: Manifest) -> None:
-        self.settings = settings
+        self._set_up_query_path(settings)
         self.generation = generation
         self.manifest = manifest
-        self.embedder = Embedder(settings.model, settings.embed_batch_size)
-        self.answerer = ExtractiveAnswerer(settings.max_answer_words, settings.abstain_threshold)
-        # sentence id -> its scored terms; filled as questions reach it.  Requests on
-        # several threads may both compute one entry; the results are equal.
-        self._terms_cache: dict[int, frozenset[str]] = {}
-        self._words_cache: dict[int, list[str]] = {}
-        self._numbers_cache: dict[int, frozenset[str]] = {}
         try:
             self.documents: dict[str, DocumentRecord] = {
                 row["doc_id"]: DocumentRecord.from_row(row) for row in read_jsonl(generation / "documents.jsonl")
@@ -91,6 +84,17 @@ class Engine:
             if len(self.sentence_vectors) else None,
             sentence_weight=settings.sentence_weight,
         )
+
+    def _set_up_query_path(self, settings: Settings) -> None:
+        """What every engine holds, wherever its index is stored: the model, the answerer, the caches."""
+        self.settings = settings
+        self.embedder = Embedder(settings.model, settings.embed_batch_size)
+        self.answerer = ExtractiveAnswerer(settings.max_answer_words, settings.abstain_threshold)
+        # sentence id -> its scored terms, words and numbers; filled as questions reach it.
+        # Requests on several threads may both compute one entry; the results are equal.
+        self._terms_cache: dict[int, frozenset[str]] = {}
+        self._words_cache: dict[int, list[str]] = {}
+        self._numbers_cache: dict[int, frozenset[str]] = {}
 
     @classmethod
     def load(cls, settings: Settings) -> Engine:

@@ -16,11 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer.select import ExtractiveAnswerer
 from qa.config import Settings
 from qa.engine import Engine
 from qa.errors import IndexCorruptError
-from qa.index.embedding import Embedder
 from qa.index.schema import DocumentRecord, PassageRecord, SentenceRecord
 from qa.index.tokens import SentenceTokens
 from qa.postgres import tables
@@ -33,14 +31,9 @@ from qa.retrieve.lexical import LexicalIndex
 
 class PgEngine(Engine):
     def __init__(self, settings: Settings, url: str) -> None:  # Engine.__init__ reads files; this reads tables
-        self.settings = settings
+        self._set_up_query_path(settings)
         self.url = url
         self.where = redact(url)
-        self.embedder = Embedder(settings.model, settings.embed_batch_size)
-        self.answerer = ExtractiveAnswerer(settings.max_answer_words, settings.abstain_threshold)
-        self._terms_cache: dict[int, frozenset[str]] = {}
-        self._words_cache: dict[int, list[str]] = {}
-        self._numbers_cache: dict[int, frozenset[str]] = {}
         import psycopg
 
         conn = connect(url)
