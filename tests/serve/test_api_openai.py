@@ -47,6 +47,16 @@ def test_streaming(oai: OpenAI):
     assert text == resp.choices[0].message.content
 
 
+def test_misspelt_word_is_reported_as_read(oai: OpenAI):
+    messages = [{"role": "user", "content": "What are accountable care systms?"}]
+    resp = oai.chat.completions.create(model="qa-test", messages=messages)
+    assert resp.model_extra["read_as"] == {"systms": "systems"}
+    final = list(oai.chat.completions.create(model="qa-test", messages=messages, stream=True))[-1]
+    assert final.model_extra["read_as"] == {"systms": "systems"}
+    spelled_right = oai.chat.completions.create(model="qa-test", messages=[{"role": "user", "content": QUESTION}])
+    assert spelled_right.model_extra["read_as"] == {}
+
+
 def test_stream_ends_with_done(client: httpx.Client):
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
     r = client.post("/v1/chat/completions", json=body)

@@ -4,6 +4,7 @@ The last user message is the question; earlier user messages make a follow-up
 self-contained (qa.serve.conversation).  Citations travel in one extra top-level field,
 ``citations`` (a list of Citation), on the non-streamed response and on the final
 streamed chunk (the one with ``finish_reason: "stop"``); ``[n]`` markers stay in the text.
+``abstained`` and ``read_as`` (misspelt words and how they were read) travel beside it.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class ChatCompletion(BaseModel):
     choices: list[ChatChoice]
     citations: list[Citation] = Field(description="extension: the sources behind the [n] markers")
     abstained: bool = Field(description="extension: true when the assistant declined to answer")
+    read_as: dict[str, str] = Field(default_factory=dict, description=(
+        "extension: each misspelt question word and the corpus word it was read as"))
 
 
 def _question(body: ChatCompletionRequest, settings: Settings) -> str:
@@ -112,7 +115,7 @@ async def _stream(request: Request, engine: Any, question: str, body: ChatComple
         yield sse(_chunk(ident, created, body.model, {"content": piece}))
     citations = [c.model_dump(mode="json") for c in answer.citations]
     yield sse(_chunk(ident, created, body.model, {}, finish_reason="stop",
-                     citations=citations, abstained=answer.abstained))
+                     citations=citations, abstained=answer.abstained, read_as=answer.read_as))
     yield sse("[DONE]")
 
 
@@ -145,4 +148,5 @@ async def chat_completions(
         choices=[ChatChoice(message=AssistantMessage(content=answer.answer))],
         citations=answer.citations,
         abstained=answer.abstained,
+        read_as=answer.read_as,
     )
