@@ -91,6 +91,35 @@ def is_english_word(word: str) -> bool:
     return word in _english_words()
 
 
+# British spellings, rewritten the American way that pyspellchecker's list (American-leaning) has:
+# "colour", "centre", "organisation", "analyse", "defence", "programme", "paediatric".
+_BRITISH = (
+    (re.compile(r"our"), "or"),
+    (re.compile(r"tre(s|d)?$"), r"ter\1"),
+    (re.compile(r"is(e|es|ed|ing|ation|ations|er|ers)$"), r"iz\1"),
+    (re.compile(r"yse(s|d)?$"), r"yze\1"),
+    (re.compile(r"ence(s)?$"), r"ense\1"),
+    (re.compile(r"ogue(s)?$"), r"og\1"),
+    (re.compile(r"mme(s)?$"), r"m\1"),
+    (re.compile(r"(?<=[a-z])[ao]e(?=[a-z])"), "e"),
+    (re.compile(r"ll(ed|ing|er|ers)$"), r"l\1"),
+)
+
+
+def american_spelling(word: str) -> str | None:
+    """The listed American spelling of a British one ("colour" -> "color"); None when ``word`` is
+    no British spelling of a listed word (or is listed itself)."""
+    if is_english_word(word):
+        return None
+    whole = word
+    for pattern, repl in _BRITISH:
+        one = pattern.sub(repl, word)
+        if one != word and is_english_word(one):
+            return one
+        whole = pattern.sub(repl, whole)  # several at once: "manoeuvre" -> "maneuver"
+    return whole if whole != word and is_english_word(whole) else None
+
+
 def load_english_words() -> None:
     """Read the English word list now: a server does it at startup, not on a visitor's first typo."""
     _english_words()

@@ -17,6 +17,7 @@ from qa.answer.acronyms import canonical, spelled_out_asked
 from qa.config import Settings
 from qa.errors import InvalidQuestionError
 from qa.words import (
+    american_spelling,
     is_content_word,
     is_english_word,
     numbers_in,
@@ -128,6 +129,13 @@ def spelling_corrections(question: str, idf: Callable[[str], float]) -> tuple[tu
         if (len(word) < MIN_CORRECTED_LETTERS or not is_content_word(word) or idf(stem_words([word])[0]) > 0.0
                 or is_english_word(word)):
             continue
+        american = american_spelling(word)
+        if american is not None:
+            # A British spelling is no typo: it is read as the corpus's American spelling when the
+            # corpus has that ("colour" as "color"), never as another word ("defence" as "defended").
+            if idf(stem_words([american])[0]) > 0.0:
+                out.append((m.group(0), _cased(american, m.group(0))))
+            continue
         variants = [v for v in _one_edit(word) if is_content_word(v)]
         best, best_key = None, (math.inf, True)
         for variant, stem in zip(variants, stem_words(variants), strict=True):
@@ -141,9 +149,12 @@ def spelling_corrections(question: str, idf: Callable[[str], float]) -> tuple[tu
             if key < best_key:
                 best, best_key = variant, key
         if best is not None:
-            asked = m.group(0)
-            out.append((asked, best.upper() if asked.isupper() else best.capitalize() if asked[0].isupper() else best))
+            out.append((m.group(0), _cased(best, m.group(0))))
     return tuple(out)
+
+
+def _cased(word: str, like: str) -> str:
+    return word.upper() if like.isupper() else word.capitalize() if like[0].isupper() else word
 
 
 def _put_right(question: str, corrected: tuple[tuple[str, str], ...]) -> str:

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from qa.answer.features import coverage
 from qa.answer.question import read_question, spelling_corrections
+from qa.words import american_spelling, stem_words
 
 # Weights whose plain float sum depends on the order they are added in.
 IDF = {"alpha": 1e16, "beta": 1.0, "gamma": -9999999999999996.0, "delta": 0.1}
@@ -87,3 +88,27 @@ def test_a_word_the_corpus_never_writes_one_edit_from_one_it_does_is_read_as_tha
     assert spelling_corrections("boathose location", idf) == (("boathose", "boathouse"),)  # keywords
     # a misspelling that stems as the right word does ("windmil", "windmill") needs nothing
     assert spelling_corrections("Which windmil?", lambda t: 1.0 if t == "windmil" else 0.0) == ()
+
+
+def test_a_british_spelling_is_no_typo():
+    # The English list is American-leaning: "colour", "centre", "defence" are not in it.
+    def idf_of(*words):  # a corpus that writes these words
+        stems = set(stem_words(list(words)))
+        return lambda t: 1.0 if t in stems else 0.0
+
+    # read as the corpus's American spelling when the corpus writes it ...
+    assert spelling_corrections("What colour is the boat?", idf_of("color", "boat")) == (("colour", "color"),)
+    assert spelling_corrections("Which organisation pays?", idf_of("organization")) == (("organisation", "organization"),)
+    assert spelling_corrections("Where is the Centre?", idf_of("center")) == (("Centre", "Center"),)
+    # ... and never as another word one edit away ("defende", which stems as "defended" does)
+    assert spelling_corrections("Who leads the defence?", idf_of("defended", "team")) == ()
+    q = read_question("Who leads the defence?", idf_of("defended", "team"), 5.0, {})
+    assert q.corrected == () and "defenc" in q.unseen_terms  # a word the documents lack
+
+
+def test_american_spellings_of_british_ones():
+    pairs = {"colour": "color", "centres": "centers", "organisation": "organization", "analyse": "analyze",
+             "defence": "defense", "programme": "program", "paediatric": "pediatric", "realised": "realized"}
+    assert {w: american_spelling(w) for w in pairs} == pairs
+    # a word in the list, a typo and a word no rewrite makes English have none
+    assert [american_spelling(w) for w in ("color", "four", "boathose", "tikets")] == [None] * 4
