@@ -120,6 +120,32 @@ def american_spelling(word: str) -> str | None:
     return whole if whole != word and is_english_word(whole) else None
 
 
+# The same rewrites the other way, for a corpus written the British way.
+_AMERICAN = (
+    (re.compile(r"or"), "our"),
+    # not "-ster": "registre" and "ministre" are no words, yet stem as "registration" and "ministry" do
+    (re.compile(r"(?<!s)ter(s|ed)?$"), r"tre\1"),
+    (re.compile(r"iz(e|es|ed|ing|ation|ations|er|ers)$"), r"is\1"),
+    (re.compile(r"yze(s|d)?$"), r"yse\1"),
+    (re.compile(r"ense(s)?$"), r"ence\1"),
+    (re.compile(r"og(s)?$"), r"ogue\1"),
+    (re.compile(r"am(s)?$"), r"amme\1"),
+    (re.compile(r"l(ed|ing|er|ers)$"), r"ll\1"),
+)
+
+
+def british_spellings(word: str) -> list[str]:
+    """Spellings whose American spelling is ``word``: "color" -> ["colour"], "organization" ->
+    ["organisation"]; empty when there are none."""
+    found: list[str] = []
+    for pattern, repl in _AMERICAN:
+        for m in pattern.finditer(word):  # one place at a time: "corridor" -> "corridour" only
+            one = word[: m.start()] + m.expand(repl) + word[m.end():]
+            if one not in found and american_spelling(one) == word:
+                found.append(one)
+    return found
+
+
 def load_english_words() -> None:
     """Read the English word list now: a server does it at startup, not on a visitor's first typo."""
     _english_words()

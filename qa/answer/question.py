@@ -18,6 +18,7 @@ from qa.config import Settings
 from qa.errors import InvalidQuestionError
 from qa.words import (
     american_spelling,
+    british_spellings,
     is_content_word,
     is_english_word,
     numbers_in,
@@ -114,9 +115,10 @@ def _one_edit(word: str) -> list[str]:
 
 def spelling_corrections(question: str, idf: Callable[[str], float]) -> tuple[tuple[str, str], ...]:
     """(word as asked, word as the corpus writes it) for each content word of ``question`` that
-    the corpus never contains, that is not an English word (one spelled right, "weekend" or
-    "detest", is a word the corpus lacks, not a typo), and that is one edit from a word the
-    corpus does contain; of several, the most frequent (lowest IDF)."""
+    the corpus never contains, and that is either the other side's spelling of a corpus word
+    ("color" over "colour", "colour" over "color"), or no English word (one spelled right,
+    "weekend" or "detest", is a word the corpus lacks, not a typo) and one edit from a word
+    the corpus does contain; of several, the most frequent (lowest IDF)."""
     words = list(_PLAIN_WORD.finditer(question))
     longer = [m.group(0).lower() for m in words if len(m.group(0)) >= 3]
     if all(is_content_word(m.group(0)) for m in words) and 2 * sum(map(is_english_word, longer)) < len(longer):
@@ -126,8 +128,13 @@ def spelling_corrections(question: str, idf: Callable[[str], float]) -> tuple[tu
     out = []
     for m in words:
         word = m.group(0).lower()
-        if (len(word) < MIN_CORRECTED_LETTERS or not is_content_word(word) or idf(stem_words([word])[0]) > 0.0
-                or is_english_word(word)):
+        if len(word) < MIN_CORRECTED_LETTERS or not is_content_word(word) or idf(stem_words([word])[0]) > 0.0:
+            continue
+        british = [w for w in british_spellings(word) if idf(stem_words([w])[0]) > 0.0]
+        if british:  # "color" over a corpus that writes "colour"
+            out.append((m.group(0), _cased(british[0], m.group(0))))
+            continue
+        if is_english_word(word):
             continue
         american = american_spelling(word)
         if american is not None:

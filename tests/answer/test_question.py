@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from qa.answer.features import coverage
 from qa.answer.question import read_question, spelling_corrections
-from qa.words import american_spelling, stem_words
+from qa.words import american_spelling, british_spellings, stem_words
 
 # Weights whose plain float sum depends on the order they are added in.
 IDF = {"alpha": 1e16, "beta": 1.0, "gamma": -9999999999999996.0, "delta": 0.1}
@@ -100,6 +100,13 @@ def test_a_british_spelling_is_no_typo():
     assert spelling_corrections("What colour is the boat?", idf_of("color", "boat")) == (("colour", "color"),)
     assert spelling_corrections("Which organisation pays?", idf_of("organization")) == (("organisation", "organization"),)
     assert spelling_corrections("Where is the Centre?", idf_of("center")) == (("Centre", "Center"),)
+    # the other way round too: an American spelling over a corpus written the British way
+    assert spelling_corrections("Which organization pays?", idf_of("organisation")) == (
+        ("organization", "organisation"),)
+    assert spelling_corrections("What color is the boat?", idf_of("colour", "boat")) == (("color", "colour"),)
+    assert spelling_corrections("What color is the boat?", idf_of("boat")) == ()  # an English word it lacks
+    # "registre" is no word, though it stems as "registration" does
+    assert spelling_corrections("How do I register?", idf_of("registration")) == ()
     # ... and never as another word one edit away ("defende", which stems as "defended" does)
     assert spelling_corrections("Who leads the defence?", idf_of("defended", "team")) == ()
     q = read_question("Who leads the defence?", idf_of("defended", "team"), 5.0, {})
@@ -112,3 +119,5 @@ def test_american_spellings_of_british_ones():
     assert {w: american_spelling(w) for w in pairs} == pairs
     # a word in the list, a typo and a word no rewrite makes English have none
     assert [american_spelling(w) for w in ("color", "four", "boathose", "tikets")] == [None] * 4
+    assert {w: british_spellings(w) for w in ("color", "center", "analyze", "four")} == {
+        "color": ["colour"], "center": ["centre"], "analyze": ["analyse"], "four": []}
