@@ -146,13 +146,18 @@ def spelling_corrections(question: str, idf: Callable[[str], float]) -> tuple[tu
         variants = [v for v in _one_edit(word) if is_content_word(v)]
         best, best_key = None, (math.inf, True)
         for variant, stem in zip(variants, stem_words(variants), strict=True):
-            # the stem must keep most of the word: "addness" stems to "add", which says nothing
             v = idf(stem)
-            if v <= 0.0 or len(stem) < len(word) - 3:
+            if v <= 0.0:
+                continue
+            # A variant that is no English word must keep most of the word in its stem: "addness"
+            # stems to "add", which says nothing. An English one may stem short: "informaton" is
+            # "information", which stems to "inform".
+            english = is_english_word(variant)
+            if not english and len(stem) < len(word) - 3:
                 continue
             # the most frequent term; of variants with one stem, an English word ("commercially",
             # not "commerciably") is what is shown
-            key = (v, not is_english_word(variant))
+            key = (v, not english)
             if key < best_key:
                 best, best_key = variant, key
         if best is not None:

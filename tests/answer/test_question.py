@@ -113,6 +113,15 @@ def test_a_british_spelling_is_no_typo():
     assert q.corrected == () and "defenc" in q.unseen_terms  # a word the documents lack
 
 
+def test_a_typo_of_a_long_word_whose_stem_is_short_is_read_as_that_word():
+    # "information" stems to "inform": an English variant may stem short, a made-up one may not
+    stems = set(stem_words(["information", "desk", "add"]))
+    idf = lambda t: 1.0 if t in stems else 0.0  # noqa: E731
+    assert spelling_corrections("Where is the informaton desk?", idf) == (("informaton", "information"),)
+    # "addnesz" is one edit from "addness", no English word, which stems to "add": too little of it
+    assert spelling_corrections("Where is the addnesz desk?", idf) == ()
+
+
 def test_american_spellings_of_british_ones():
     pairs = {"colour": "color", "centres": "centers", "organisation": "organization", "analyse": "analyze",
              "defence": "defense", "programme": "program", "paediatric": "pediatric", "realised": "realized"}
